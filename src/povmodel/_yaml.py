@@ -1,0 +1,99 @@
+"""Safe YAML reading with line numbers, duplicate-key detection and clear errors.
+
+Only YAML's safe subset is ever constructed: a ``!!python/...`` tag is reported as an error and
+never executed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from povmodel.errors import ConfigError, Problem
+
+
+class _StrictSafeLoader(yaml.SafeLoader):
+    """SafeLoader that rejects duplicate keys instead of keeping the last one silently."""
+
+    def construct_mapping(self, node, deep=False):
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                hash(key)
+            except TypeError:
+                continue  # SafeLoader reports unhashable keys itself
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"duplicate key {key!r} (first given on line {seen[key] + 1})",
+                    key_node.start_mark,
+                )
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+
+def read_yaml(path: str | Path) -> tuple[Any, yaml.Node | None]:
+    """Read a YAML file safely.
+
+    Returns
+    -------
+    data, node
+        The Python data and the composed node tree (for line numbers; ``None`` if empty).
+
+    Raises
+    ------
+    ConfigError
+        If the file is missing, unreadable, not UTF-8, not valid YAML or uses unsafe tags.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(Problem("file not found", file=str(path))) from None
+    except IsADirectoryError:
+        raise ConfigError(Problem("is a folder, not a YAML file", file=str(path))) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            Problem(f"not UTF-8 text (byte {exc.start}): save the file as UTF-8", file=str(path))
+        ) from None
+    except OSError as exc:
+        raise ConfigError(Problem(f"cannot be read: {exc.strerror}", file=str(path))) from None
+    try:
+        node = yaml.compose(text, Loader=_StrictSafeLoader)
+        data = yaml.load(text, Loader=_StrictSafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+        problem = getattr(exc, "problem", None) or str(exc)
+        if "python/" in str(exc) or "could not determine a constructor" in str(problem):
+            problem = f"unsafe or unknown YAML tag refused ({problem.strip()}); only plain YAML is allowed"
+        raise ConfigError(Problem(f"invalid YAML: {problem}", file=str(path), location=where)) from None
+    return data, node
+
+
+def line_of(node: yaml.Node | None, key_path: Sequence[Any]) -> int | None:
+    """Return the 1-based line of ``key_path`` in a composed YAML node tree, or of its deepest
+    existing ancestor; ``None`` if the tree is empty."""
+    if node is None:
+        return None
+    line = node.start_mark.line + 1
+    for key in key_path:
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if str(key_node.value) == str(key):
+                    node = value_node
+                    line = key_node.start_mark.line + 1
+                    break
+            else:
+                return line
+        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
+            node = node.value[key]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line

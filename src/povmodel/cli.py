@@ -1,0 +1,110 @@
+"""The ``povmodel`` command.
+
+Exit codes: 0 success; 1 a report failed; 2 invalid input (config, data, arguments), with one
+line per problem on standard error and no traceback; 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+
+from povmodel._version import __version__
+from povmodel.errors import PovmodelError, ProblemsError
+
+
+def _err(line: str) -> None:
+    print(line, file=sys.stderr)
+
+
+def _cmd_validate_config(args: argparse.Namespace) -> int:
+    from povmodel.config import load_config
+
+    bad = 0
+    for path in args.paths:
+        try:
+            config = load_config(path)
+        except ProblemsError as exc:
+            bad += 1
+            for line in exc.lines():
+                _err(line)
+        else:
+            print(f"{path}: valid (run_id {config.run_id})")
+    return 2 if bad else 0
+
+
+def _cmd_data_build(args: argparse.Namespace) -> int:
+    from povmodel.datasets import build_all
+
+    t0 = time.perf_counter()
+    build_all(args.out, progress=print)
+    print(f"data build finished in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from povmodel.config import load_config
+    from povmodel.reports.runner import run_reports
+
+    t0 = time.perf_counter()
+    config = load_config(args.config)
+    result = run_reports(config, only=args.only, force=args.force, progress=print)
+    print()
+    for line in result.summary_lines():
+        print(line)
+    print(f"\n{len(result.reports)} report(s), {len(result.failed)} failed, "
+          f"{time.perf_counter() - t0:.1f} s; index: {result.run_dir / 'index.html'}")
+    return 1 if result.failed else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``povmodel`` command."""
+    parser = argparse.ArgumentParser(
+        prog="povmodel",
+        description="Re-poverty risk, COVID-19 impact, poverty maps and forecasts for Vietnam.",
+    )
+    parser.add_argument("--version", action="version", version=f"povmodel {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("validate-config", help="check run configs; one line per problem")
+    p.add_argument("paths", nargs="+", metavar="PATH")
+    p.set_defaults(func=_cmd_validate_config)
+
+    data = sub.add_parser("data", help="build and check data")
+    data_sub = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
+    p = data_sub.add_parser("build", help="build data/processed from data/raw; prints what it wrote")
+    p.add_argument("--out", default=None, help="target folder (default: data/processed)")
+    p.set_defaults(func=_cmd_data_build)
+
+    p = sub.add_parser("report", help="execute the config's report notebooks into reports/<run_id>/")
+    p.add_argument("config", metavar="CONFIG")
+    p.add_argument("--only", nargs="+", metavar="NAME", help="run only these reports")
+    p.add_argument("--force", action="store_true", help="re-run reports whose inputs are unchanged")
+    p.set_defaults(func=_cmd_report)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``povmodel`` command; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except ProblemsError as exc:
+        if exc.title:
+            _err(exc.title + ":")
+        for line in exc.lines():
+            _err(line)
+        return 2
+    except PovmodelError as exc:
+        _err(f"error: {exc}")
+        return 2
+    except KeyboardInterrupt:
+        _err("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
