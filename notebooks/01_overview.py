@@ -11,11 +11,6 @@
 #     name: python3
 # ---
 
-# %% [markdown]
-# National overview and data sources. Every figure in this report is a real published number
-# (GSO, MOLISA, geoBoundaries); the text of each section comes from `povmodel` in the report
-# language.
-
 # %% tags=["parameters"]
 config_path = "../configs/default.yaml"
 output_dir = "."
