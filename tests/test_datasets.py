@@ -65,7 +65,11 @@ def test_panel_reproduces_published_figures(panel, where, published):
 
 def test_panel_standards_and_sources_are_kept_apart(panel):
     df = panel[0]
-    assert set(df.loc[df["source"] == datasets.SOURCE_GSO, "standard"]) == {datasets.STANDARD_GSO_INCOME}
+    gso = df[df["source"] == datasets.SOURCE_GSO]
+    poverty = gso["indicator"].str.startswith("poor_household_rate")
+    assert set(gso.loc[poverty & (gso["year"] >= 2006), "standard"]) == {datasets.STANDARD_GSO_INCOME}
+    assert set(gso.loc[poverty & (gso["year"] < 2006), "standard"]) == {datasets.STANDARD_GSO_WB_EXPENDITURE}
+    assert set(gso.loc[~poverty, "standard"]) == {datasets.STANDARD_NONE}
     mol = df[df["source"] == datasets.SOURCE_MOLISA]
     assert set(mol.loc[mol["year"] <= 2021, "standard"]) == {"2016-2020"}
     assert set(mol.loc[mol["year"] == 2022, "standard"]) == {"2022-2025"}
@@ -79,7 +83,8 @@ def test_left_out_rows_are_counted(panel):
     reasons = {e["reason"]: e["rows"] for e in report.excluded}
     assert any("Hà Tây" in r and n == 8 for r, n in reasons.items())
     assert any("Hồ Chí Minh 2016" in r for r in reasons)
-    provinces_2016 = df[(df["area_level"] == "province") & (df["year"] == 2016)]
+    provinces_2016 = df[(df["area_level"] == "province") & (df["year"] == 2016)
+                        & (df["indicator"] == "poor_household_rate")]
     assert len(provinces_2016) == 62  # 63 minus HCMC, whose 2016 value is '..' in the GSO table
 
 

@@ -52,6 +52,7 @@ def normalise_name(text: str) -> str:
             if key.startswith(prefix):
                 key = key[len(prefix) :].strip(" .")
                 changed = True
+    key = re.sub(r"\s+(city|province)$", "", key)
     return re.sub(r"[^a-z0-9]", "", key)
 
 

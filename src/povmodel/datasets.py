@@ -1,8 +1,8 @@
 """Building ``data/processed`` from the real raw files, and loading what was built.
 
 ``build_all`` is what ``povmodel data build`` runs: it verifies the raw files' checksums,
-cleans the boundaries into GeoParquet and assembles the real regional panel. Every row a step
-leaves out is counted with its reason in the returned :class:`BuildReport`.
+cleans the boundaries into GeoParquet and assembles and validates the real regional panel.
+Every row a step leaves out is counted with its reason in the returned :class:`BuildReport`.
 """
 
 from __future__ import annotations
@@ -16,8 +16,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from povmodel import admin
+from povmodel import admin, gso_tables
 from povmodel.errors import DataValidationError, Problem
+from povmodel.gso_tables import (
+    GSO_VINTAGE,
+    SOURCE_GSO,
+    STANDARD_GSO_INCOME,
+    STANDARD_GSO_WB_EXPENDITURE,  # noqa: F401  (public: standard of GSO poverty rates 1998-2004)
+    STANDARD_NONE,  # noqa: F401  (public: standard of the panel's non-poverty indicators)
+)
 from povmodel.io import raw_checksums, sha256_file, verify_raw_data, write_json, write_parquet
 from povmodel.paths import processed_dir, raw_dir
 
@@ -26,11 +33,13 @@ GSO_PROVINCE_POVERTY = "gso_province_2006_2016/poverty_rate_by_province_2006_201
 MOLISA_NATIONAL = "vn_facts/national_poverty_series_molisa.csv"
 MOLISA_REGIONAL_2022 = "vn_facts/regional_rates_2022_molisa.csv"
 
-#: Sources of the regional panel. GSO survey estimates and MOLISA administrative counts are
-#: different measurements and are never mixed in one series.
-SOURCE_GSO = "GSO survey (VHLSS)"
+#: Sources of the regional panel. GSO survey estimates (``SOURCE_GSO``) and MOLISA
+#: administrative counts are different measurements and are never mixed in one series.
+#: Standards: ``STANDARD_GSO_INCOME`` (government income line of the time, GSO poverty rates from
+#: 2006), ``STANDARD_GSO_WB_EXPENDITURE`` (GSO-World Bank expenditure line, 1998-2004),
+#: ``"2016-2020"`` / ``"2022-2025"`` (MOLISA), ``STANDARD_NONE`` (``"n/a"``: not a poverty
+#: measurement, e.g. population, income, GINI, labour).
 SOURCE_MOLISA = "MOLISA administrative review"
-STANDARD_GSO_INCOME = "gso-income-line"  # government income line of the time (GSO estimates)
 BUILD_RECORD = "build_report.json"
 PROCESSED_FILES = (*(f"boundaries_{level}.parquet" for level in BOUNDARY_LEVELS), "regional_panel.parquet")
 PANEL_COLUMNS = [
@@ -76,11 +85,37 @@ def _read_raw_csv(name: str) -> pd.DataFrame:
 
 
 def regional_panel_from_raw(report: BuildReport | None = None) -> pd.DataFrame:
-    """The real regional panel in long form (one row per area, year and indicator).
+    """The real regional panel in long form (one row per area, year, indicator and standard).
 
-    Contents: GSO household poverty rates by province, region and nation 2006-2016 (income
-    line of the time); MOLISA national poor / near-poor rates and counts 2015-2022; MOLISA
-    regional rates 2022. Each row keeps its standard, source and verification status.
+    Contents (``source``, ``standard``):
+
+    - GSO household poverty rates by province, region and nation 2006-2016
+      (``poor_household_rate``; :data:`SOURCE_GSO`, :data:`STANDARD_GSO_INCOME`) and, from the
+      GSO "general poverty rate" tables, by region 1998-2016 and by residence
+      (``poor_household_rate_urban`` / ``_rural``), 1998-2004 under the GSO-World Bank
+      expenditure line (:data:`STANDARD_GSO_WB_EXPENDITURE`);
+    - GSO population (total, male, female, urban, rural), area and density, monthly income per
+      capita (average, by quintile, by source), GINI index, labour force, trained workers,
+      unemployment and underemployment (:data:`STANDARD_NONE`; parsed by
+      :mod:`povmodel.gso_tables`);
+    - MOLISA national poor / near-poor rates and counts 2015-2022 and regional rates 2022
+      (:data:`SOURCE_MOLISA`, standards ``"2016-2020"`` and ``"2022-2025"``).
+
+    Each row keeps its unit, standard, source, vintage, preliminary flag, verification status
+    and reference. Rows left out are counted with their reason in ``report``: areas that are
+    not one of the 63 provinces, six regions or the nation (the defunct Hà Tây), cells GSO
+    published as ``..``, and figures a later table repeats (the first table's row is kept).
+
+    Parameters
+    ----------
+    report
+        Receives the counts of left-out rows (a fresh :class:`BuildReport` if ``None``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`PANEL_COLUMNS`; no missing values; unique by area, year, indicator,
+        standard and source.
     """
     report = report if report is not None else BuildReport()
     gso = _read_raw_csv(GSO_PROVINCE_POVERTY)
@@ -101,10 +136,11 @@ def regional_panel_from_raw(report: BuildReport | None = None) -> pd.DataFrame:
         "unit": "%",
         "standard": STANDARD_GSO_INCOME,
         "source": SOURCE_GSO,
-        "vintage": "GSO website tables scraped 2018-09-21 (R package choisy/gso)",
+        "vintage": GSO_VINTAGE,
         "preliminary": gso["preliminary"].astype(bool),
         "status": "verified",
         "reference": "GSO, Poverty rate by province (data/raw/gso_province_2006_2016)",
+        "raw_file": GSO_PROVINCE_POVERTY,
     })
 
     nat = _read_raw_csv(MOLISA_NATIONAL)
@@ -123,6 +159,7 @@ def regional_panel_from_raw(report: BuildReport | None = None) -> pd.DataFrame:
             "standard": part["standard"].map(_standard_id), "source": SOURCE_MOLISA,
             "vintage": "end-of-year review", "preliminary": False,
             "status": part["status"].astype(str), "reference": part["source"].astype(str),
+            "raw_file": MOLISA_NATIONAL,
         }))
 
     reg = _read_raw_csv(MOLISA_REGIONAL_2022)
@@ -145,24 +182,61 @@ def regional_panel_from_raw(report: BuildReport | None = None) -> pd.DataFrame:
             "status": "verified",
             "reference": "Decision 71/QĐ-LĐTBXH (19/01/2023), " + reg["source"].where(
                 reg["source"] != "same", reg["source"].iloc[0]),
+            "raw_file": MOLISA_REGIONAL_2022,
         }))
-    panel = pd.concat([gso_rows, *nat_rows, *reg_rows], ignore_index=True)
-    # The regional file repeats the national 2022 figures already in the national series.
+    tables = gso_tables.gso_tables()
+    for table in tables:
+        for rows, reason in table.unmatched:
+            report.exclude(table.spec.path, rows, reason)
+    panel = pd.concat([gso_rows, *nat_rows, *reg_rows, *(t.rows for t in tables)], ignore_index=True)
+    missing = panel["value"].isna()
+    _count_missing(panel[missing], report)
+    panel = _drop_repeats(panel[~missing], report)
+    return panel[PANEL_COLUMNS].sort_values(
+        ["source", "area_level", "area_code", "indicator", "year", "standard"], ignore_index=True)
+
+
+def _years_text(years: pd.Series) -> str:
+    """``1995-2003`` for consecutive years, ``2002, 2004`` otherwise."""
+    ys = sorted(set(years.astype(int)))
+    if len(ys) > 2 and ys[-1] - ys[0] == len(ys) - 1:
+        return f"{ys[0]}-{ys[-1]}"
+    return ", ".join(map(str, ys))
+
+
+def _count_missing(missing: pd.DataFrame, report: BuildReport) -> None:
+    """Count the cells published as ``..`` by file and area."""
+    groups = missing.groupby(["raw_file", "area_name"], sort=False)["year"]
+    for (file, area), years in groups:
+        report.exclude(file, len(years),
+                       f"no value published for {area} {_years_text(years)} ('..' in the source table)")
+
+
+def _drop_repeats(panel: pd.DataFrame, report: BuildReport) -> pd.DataFrame:
+    """Keep the first row of each area, year, indicator, standard and source; count the
+    others by file, saying whether their values equal the kept ones."""
     key = ["area_code", "year", "indicator", "standard", "source"]
     dup = panel.duplicated(key, keep="first")
-    report.exclude(MOLISA_REGIONAL_2022, int(dup.sum()),
-                   "national 2022 figures repeated from the national series (values identical)")
-    panel = panel[~dup]
-    missing = panel["value"].isna()
-    for (source, area, year), _ in panel[missing].groupby(["source", "area_name", "year"]):
-        report.exclude(source, 1, f"no value published for {area} {year} ('..' in the source table)")
-    panel = panel[~missing]
-    return panel[PANEL_COLUMNS].sort_values(["source", "area_level", "area_code", "indicator", "year"],
-                                            ignore_index=True)
+    if not dup.any():
+        return panel
+    kept = panel.loc[~dup, [*key, "value", "raw_file"]]
+    dropped = panel[dup].merge(kept, on=key, how="left", suffixes=("", "_kept"))
+    dropped["diff"] = (dropped["value"] - dropped["value_kept"]).abs()
+    for (file, kept_file), part in dropped.groupby(["raw_file", "raw_file_kept"], sort=False):
+        differ = part["diff"] > 1e-9
+        detail = ("values identical" if not differ.any() else
+                  f"{int(differ.sum())} values differ, by up to {part['diff'].max():g}; "
+                  f"the value of {kept_file} is kept")
+        indicators = ", ".join(sorted(part["indicator"].unique()))
+        report.exclude(file, len(part), f"{indicators} repeated from {kept_file} ({detail})")
+    return panel[~dup]
 
 
 def build_all(out_dir: str | Path | None = None, *, progress: Callable[[str], None] | None = None) -> BuildReport:
     """Verify the raw data, then build every processed dataset into ``out_dir``.
+
+    The regional panel is built and validated (:func:`validate_regional_panel`) before
+    anything is written.
 
     Parameters
     ----------
@@ -170,19 +244,26 @@ def build_all(out_dir: str | Path | None = None, *, progress: Callable[[str], No
         Target folder (default ``data/processed``).
     progress
         Called with a line of text as each step finishes.
+
+    Raises
+    ------
+    DataValidationError
+        If a raw file's checksum differs, a raw table cannot be read or the panel breaks its
+        schema.
     """
     say = progress or (lambda _line: None)
     out = Path(out_dir) if out_dir is not None else processed_dir()
     report = BuildReport()
     checksums = verify_raw_data()
     say(f"verified {len(checksums)} raw files against data/raw/SHA256SUMS")
+    panel_path = out / "regional_panel.parquet"
+    panel = validate_regional_panel(regional_panel_from_raw(report), file=panel_path)
     layers = admin.build_boundaries()
     for level in BOUNDARY_LEVELS:
         path = write_parquet(layers[level], out / f"boundaries_{level}.parquet")
         report.add_output(path, len(layers[level]))
         say(report.lines()[-1])
-    panel = regional_panel_from_raw(report)
-    path = write_parquet(panel, out / "regional_panel.parquet")
+    path = write_parquet(panel, panel_path)
     report.add_output(path, len(panel))
     say(report.lines()[len(report.written) - 1])
     write_json(out / BUILD_RECORD, {
@@ -197,10 +278,61 @@ def build_all(out_dir: str | Path | None = None, *, progress: Callable[[str], No
     return report
 
 
+def validate_regional_panel(panel: pd.DataFrame, *, file: str | Path | None = None) -> pd.DataFrame:
+    """Check the panel against :func:`povmodel.schemas.regional_panel_schema` (all checks at once).
+
+    Parameters
+    ----------
+    panel
+        The panel in long form.
+    file
+        Named in the problems (e.g. the file the panel is about to be written to).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The validated panel.
+
+    Raises
+    ------
+    DataValidationError
+        One :class:`~povmodel.errors.Problem` per failed check and column, with the number of
+        rows concerned and a few examples (for the uniqueness check: the repeated keys).
+    """
+    from pandera.errors import SchemaError, SchemaErrors
+
+    from povmodel.schemas import regional_panel_schema
+
+    schema = regional_panel_schema()
+    where = str(file) if file is not None else "regional panel"
+    try:
+        return schema.validate(panel, lazy=True)
+    except SchemaErrors as exc:
+        cases = exc.failure_cases
+    except SchemaError as exc:  # raised even with lazy=True for some frame-level failures
+        raise DataValidationError(Problem(f"regional panel: {exc}", file=where)) from None
+    unique = list(schema.unique or [])
+    is_unique = cases["check"].astype(str).eq("multiple_fields_uniqueness")
+    problems = []
+    if is_unique.any():
+        index = pd.to_numeric(cases.loc[is_unique, "index"], errors="coerce").dropna().astype(int).unique()
+        keys = panel.iloc[index][unique].drop_duplicates()
+        problems.append(Problem(f"rows repeat the key ({', '.join(unique)})", file=where,
+                                location=", ".join(unique), rows=len(index),
+                                examples=tuple(keys.itertuples(index=False, name=None))[:5]))
+    for (column, check), part in cases[~is_unique].groupby(["column", "check"], dropna=False, sort=False):
+        index = pd.to_numeric(part["index"], errors="coerce").dropna()
+        problems.append(Problem(f"fails check {check}", file=where,
+                                location=None if pd.isna(column) else str(column),
+                                rows=int(index.nunique()) if len(index) else None,
+                                examples=tuple(part["failure_case"].astype(str).unique()[:5])))
+    raise DataValidationError(problems, title=f"the regional panel breaks its schema ({len(problems)} problems)")
+
+
 def _builder_digest() -> str:
     """SHA-256 of the code that builds ``data/processed`` (a change means a rebuild)."""
     h = hashlib.sha256()
-    for module in (__file__, admin.__file__):
+    for module in (__file__, admin.__file__, gso_tables.__file__):
         h.update(Path(module).read_bytes())
     return h.hexdigest()
 

@@ -44,7 +44,8 @@ def national_series(panel: pd.DataFrame, *, language: str) -> Figure:
     fig = Figure(figsize=(8.0, 4.2), dpi=110, layout="constrained")
     ax = fig.add_subplot()
     nat = panel[(panel["area_level"] == "national") & (panel["indicator"] == "poor_household_rate")]
-    gso = nat[nat["source"].str.startswith("GSO")].sort_values("year")
+    # GSO's 1998-2004 rates are under the GSO-World Bank expenditure line: not this series
+    gso = nat[nat["source"].str.startswith("GSO") & nat["standard"].eq("gso-income-line")].sort_values("year")
     ax.plot(gso["year"], gso["value"], color="#7f7f7f", marker="s", linestyle="--",
             label=label("series_gso", language))
     molisa = nat[nat["source"].str.startswith("MOLISA")]
