@@ -55,8 +55,10 @@ class BuildReport:
     written: list[dict] = field(default_factory=list)
     excluded: list[dict] = field(default_factory=list)
 
-    def add_output(self, path: Path, rows: int) -> None:
+    def add_output(self, path: Path, rows: int) -> str:
+        """Record a written file; returns the line to show the user."""
         self.written.append({"path": str(path), "rows": int(rows), "sha256": sha256_file(path)})
+        return f"wrote {path} ({rows} rows, sha256 {self.written[-1]['sha256'][:12]})"
 
     def exclude(self, source: str, rows: int, reason: str) -> None:
         if rows:
@@ -261,11 +263,9 @@ def build_all(out_dir: str | Path | None = None, *, progress: Callable[[str], No
     layers = admin.build_boundaries()
     for level in BOUNDARY_LEVELS:
         path = write_parquet(layers[level], out / f"boundaries_{level}.parquet")
-        report.add_output(path, len(layers[level]))
-        say(report.lines()[-1])
+        say(report.add_output(path, len(layers[level])))
     path = write_parquet(panel, panel_path)
-    report.add_output(path, len(panel))
-    say(report.lines()[len(report.written) - 1])
+    say(report.add_output(path, len(panel)))
     write_json(out / BUILD_RECORD, {
         "built_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "builder_sha256": _builder_digest(),

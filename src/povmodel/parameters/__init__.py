@@ -22,6 +22,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import functools
+import numbers
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -233,8 +234,8 @@ def _as_date(value: str | dt.date | int) -> dt.date:
         return value.date()
     if isinstance(value, dt.date):
         return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return dt.date(value, 12, 31)  # a bare year means its last day, as end-of-year reviews
+    if isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        return dt.date(int(value), 12, 31)  # a bare year means its last day, as end-of-year reviews
     if isinstance(value, str):
         return dt.date.fromisoformat(value.strip())
     raise TypeError(f"not a date: {value!r}")

@@ -85,7 +85,15 @@ _LABELS: dict[str, dict[str, str]] = {
     "col_licence": {"en": "Licence", "vi": "Giấy phép"},
     "col_sha": {"en": "SHA-256 (first 12)", "vi": "SHA-256 (12 ký tự đầu)"},
     "kind_real": {"en": "real, published", "vi": "thật, đã công bố"},
-    "kind_synthetic": {"en": "synthetic", "vi": "tổng hợp (giả lập)"},
+    "kind_synthetic": {"en": "SYNTHETIC", "vi": "TỔNG HỢP (giả lập)"},
+    "synthetic_survey": {
+        "en": "Household survey panel 2016-2022 ({rows:,} household-rounds, seed {seed})",
+        "vi": "Bộ khảo sát hộ gia đình 2016-2022 ({rows:,} lượt hộ, hạt giống {seed})",
+    },
+    "synthetic_source": {
+        "en": "povmodel.synthetic: generated, calibrated to MOLISA/GSO published rates; not survey records",
+        "vi": "povmodel.synthetic: dữ liệu giả lập, hiệu chỉnh theo tỷ lệ công bố của Bộ LĐ-TB&XH/TCTK; không phải số liệu điều tra",
+    },
     "flags_heading": {"en": "Parameters flagged as uncertain or draft", "vi": "Tham số chưa chắc chắn hoặc dự thảo"},
     "flags_intro": {
         "en": "These dated policy parameters in force at {date} are not yet verified against the legal "

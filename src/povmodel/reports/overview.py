@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from povmodel import admin, datasets
+from povmodel import admin, datasets, pipeline
 from povmodel.config import RunConfig, load_config
 from povmodel.io import atomic_path, raw_checksums, write_text
 from povmodel.parameters import load_parameters
@@ -142,6 +142,15 @@ class OverviewReport:
             self._t("col_licence"): s["licence"],
             self._t("col_sha"): sums.get(s["main_file"], "")[:12],
         } for s in datasets.RAW_SOURCES]
+        survey = pipeline.survey_record()
+        if survey:
+            rows.append({
+                self._t("col_dataset"): self._t("synthetic_survey", rows=survey["rows"], seed=survey["seed"]),
+                self._t("col_kind"): self._t("kind_synthetic"),
+                self._t("col_source"): self._t("synthetic_source"),
+                self._t("col_licence"): "–",
+                self._t("col_sha"): survey["sha256"][:12],
+            })
         table = pd.DataFrame(rows)
         self._save_table(table, "data_sources")
         return Section(self._t("sources_heading"), tables=[table])

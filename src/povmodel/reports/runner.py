@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from povmodel import datasets
+from povmodel import datasets, pipeline
 from povmodel.config import RunConfig
 from povmodel.errors import ConfigError, Problem
 from povmodel.io import atomic_path, write_json, write_text
@@ -151,7 +151,7 @@ def run_reports(config: RunConfig, *, only: Sequence[str] | None = None, force: 
         raise ConfigError(problems, title="cannot run reports")
 
     os.environ.setdefault("POVMODEL_ROOT", str(project_root()))  # kernels inherit it
-    datasets.ensure_built(progress=say)
+    pipeline.ensure_data(seed=config.seed, progress=say)
     run_dir.mkdir(parents=True, exist_ok=True)
     manifest_path = run_dir / "manifest.json"
     previous = json.loads(manifest_path.read_text("utf-8")) if manifest_path.is_file() else {}
@@ -191,6 +191,7 @@ def _write_manifest(config: RunConfig, result: RunResult, started: dt.datetime) 
         "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "status": "failed" if result.failed else "ok",
         "processed_data": datasets.build_record().get("written", []),
+        "synthetic_survey": {k: pipeline.survey_record().get(k) for k in ("path", "rows", "sha256", "seed", "note")},
         "reports": [asdict(r) for r in result.reports],
     }
     write_json(result.run_dir / "manifest.json", manifest)
