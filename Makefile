@@ -8,7 +8,7 @@ CONFIG ?= configs/default.yaml
 # Only the pytest plugins we use load (autoloading every installed plugin costs ~4 s per run).
 export PYTEST_DISABLE_PLUGIN_AUTOLOAD := 1
 
-.PHONY: env report test lint data lab lock schema clean
+.PHONY: env report test test-slow lint data lab lock schema bench clean
 
 # The environment: created once, refreshed when pyproject.toml or the lock file change.
 $(STAMP): pyproject.toml requirements/lock.txt
@@ -24,9 +24,13 @@ env: $(STAMP)
 report: env
 	$(BIN)/povmodel report $(CONFIG)
 
-## test: lint, check the layer contract, run the test suite
+## test: lint, check the layer contract, run the test suite (heavy cases marked `slow` excluded)
 test: env lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -m "not slow"
+
+## test-slow: the heavy cases only (CI runs them after `make test`)
+test-slow: env
+	$(BIN)/python -m pytest -q -m slow
 
 lint: env
 	$(BIN)/ruff check src tests
@@ -49,6 +53,10 @@ lock:
 ## schema: rewrite configs/schema.json from the config model
 schema: env
 	$(BIN)/python -c "import json; from povmodel.config import config_json_schema; open('configs/schema.json','w',encoding='utf-8').write(json.dumps(config_json_schema(), indent=2, ensure_ascii=False) + '\n')"
+
+## bench: run every benchmark and print its figures against the named peer
+bench: env
+	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf data/processed reports/*/ .pytest_cache .ruff_cache

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from povmodel.synthetic.calibrate import Calibration, calibrate
-from povmodel.synthetic.census import CensusResult, generate_census
+from povmodel.synthetic.census import CensusResult, generate_census, read_census
 from povmodel.synthetic.diagnostics import calibration_table, classify_survey
 from povmodel.synthetic.frame import Frame, build_frame
 from povmodel.synthetic.spec import SyntheticSpec
@@ -63,4 +63,5 @@ __all__ = [
     "classify_survey",
     "generate_census",
     "generate_survey",
+    "read_census",
 ]

@@ -83,7 +83,9 @@ def generate_census(frame: Frame, calibration: Calibration, spec: SyntheticSpec,
                     chunk_households: int = 500_000,
                     progress: Callable[[str], None] | None = None) -> CensusResult:
     """Write every household of ``provinces`` (default: all 63) in ``year`` to
-    ``out_dir/province=<code>/part-<n>.parquet``; returns counts, time and peak memory."""
+    ``out_dir/province=<code>/part-<n>.parquet`` (hive partitioning: the province is in the
+    folder name, not in the files; read back with :func:`read_census`, dask or pyarrow);
+    returns counts, time and peak memory."""
     if year not in calibration.mu:
         raise PovmodelError(f"no calibration for {year}; calibrated years: {sorted(calibration.mu)}")
     say = progress or (lambda _line: None)
@@ -96,7 +98,8 @@ def generate_census(frame: Frame, calibration: Calibration, spec: SyntheticSpec,
         written = 0
         for part, idx in enumerate(_chunks(communes["households"].to_numpy(), chunk_households)):
             table = census_chunk(communes.iloc[idx], frame, calibration, spec, seed, year)
-            path = write_parquet(table, out / f"province={code}" / f"part-{part:04d}.parquet")
+            # hive layout: the folder name carries the province (see read_census)
+            path = write_parquet(table.drop(columns="province"), out / f"province={code}" / f"part-{part:04d}.parquet")
             result.files.append(path)
             written += len(table)
             del table
@@ -106,3 +109,20 @@ def generate_census(frame: Frame, calibration: Calibration, spec: SyntheticSpec,
     result.seconds = time.perf_counter() - t0
     result.peak_memory_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return result
+
+
+def read_census(path: str | Path, *, provinces: Iterable[str] | None = None,
+                columns: list[str] | None = None) -> pd.DataFrame:
+    """Read a census written by :func:`generate_census` (optionally some provinces or columns),
+    with ``province`` restored as a two-digit GSO code."""
+    import pyarrow.dataset as ds
+
+    dataset = ds.dataset(str(path), format="parquet", partitioning="hive")
+    wanted = None
+    if provinces is not None:
+        codes = [int(admin.province_code(p)) for p in provinces]
+        wanted = ds.field("province").isin(codes)
+    cols = None if columns is None else [c for c in columns if c != "province"] + ["province"]
+    df = dataset.to_table(filter=wanted, columns=cols).to_pandas()
+    df["province"] = df["province"].astype(int).map("{:02d}".format)
+    return df
