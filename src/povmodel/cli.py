@@ -44,6 +44,30 @@ def _cmd_data_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_data_check(args: argparse.Namespace) -> int:
+    from povmodel import io
+
+    if args.kind == "boundaries":
+        if args.column_map or args.encoding or args.sheet is not None:
+            _err("error: --column-map, --encoding and --sheet do not apply to --kind boundaries")
+            return 2
+        gdf = io.check_boundaries(args.path)
+        report = gdf.attrs["load_report"]
+        print(f"{args.path}: valid boundaries: {len(gdf)} features, {report['format']}, code column "
+              f"{report['code_column']} ({report['code_scheme']}), CRS {report['crs']}")
+    else:
+        loader = {"households": io.read_households, "persons": io.read_persons,
+                  "panel": io.read_regional_panel}[args.kind]
+        table = loader(args.path, column_map=args.column_map, encoding=args.encoding, sheet=args.sheet)
+        report = table.attrs["load_report"]
+        encoding = f", {report['encoding']}" if report.get("encoding") else ""
+        print(f"{args.path}: valid {args.kind} table: {len(table):,} rows, {table.shape[1]} columns, "
+              f"{report['format']}{encoding}")
+    for note in report.get("notes", []):
+        print(f"note: {note}")
+    return 0
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     from povmodel.config import load_config
     from povmodel.reports.runner import run_reports
@@ -77,6 +101,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = data_sub.add_parser("build", help="build data/processed from data/raw; prints what it wrote")
     p.add_argument("--out", default=None, help="target folder (default: data/processed)")
     p.set_defaults(func=_cmd_data_build)
+    p = data_sub.add_parser(
+        "check", help="check a household, person, panel or boundary file; one line per problem")
+    p.add_argument("path", metavar="PATH")
+    p.add_argument("--kind", required=True, choices=["households", "persons", "panel", "boundaries"],
+                   help="what the file holds")
+    p.add_argument("--column-map", metavar="FILE", default=None,
+                   help="YAML column map: rename / recode / constants / extra (see README)")
+    p.add_argument("--encoding", default=None, help="text encoding of a CSV (default: detected)")
+    p.add_argument("--sheet", default=None, help="Excel sheet name (default: the first sheet)")
+    p.set_defaults(func=_cmd_data_check)
 
     p = sub.add_parser("report", help="execute the config's report notebooks into reports/<run_id>/")
     p.add_argument("config", metavar="CONFIG")
