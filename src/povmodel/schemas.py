@@ -22,7 +22,9 @@ EDUCATION_LEVELS = ("none", "primary", "lower_secondary", "upper_secondary", "vo
 WORK_STATUSES = ("employed", "unemployed", "inactive")
 AREA_LEVELS = ("national", "region", "province", "district")
 #: The standards whose indicators a household table may carry, by the year that names them.
-INDICATOR_STANDARDS = {"2016": "2016-06-30", "2022": "2022-06-30"}
+INDICATOR_STANDARDS = {"2016": "2016-06-30", "2022": "2022-06-30", "2027": "2027-06-30"}
+#: The indicator set (key of INDICATOR_STANDARDS) of each standard.
+STANDARD_INDICATOR_SET = {"2016-2020": "2016", "2022-2025": "2022", "2027-2030": "2027"}
 
 
 def indicator_codes(standard_year: str) -> list[str]:

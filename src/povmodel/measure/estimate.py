@@ -1,0 +1,137 @@
+"""Survey-weighted poverty measures by domain with design-based standard errors.
+
+Measures (rates are fractions of households, or of persons with ``unit="person"``):
+``poor_rate``, ``near_poor_rate``, ``middle_rate``, ``poor_or_near_poor_rate`` (classification
+by the standard), ``fgt0``, ``fgt1``, ``fgt2`` (Foster-Greer-Thorbecke on income per person per
+month against the standard's income poverty line, urban or rural, or a given ``line``) and
+``mean_income``. Every measure is a ratio of weighted totals, so one linearisation gives all
+standard errors (:mod:`povmodel.measure.design`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from povmodel import admin
+from povmodel.errors import PovmodelError
+from povmodel.measure.classify import classify, snapshot_of, standard_at_year
+from povmodel.measure.design import SurveyDesign, bootstrap_ratio_by_domain, ratio_by_domain
+from povmodel.measure.results import MeasureResults, tidy_rows
+
+DOMAIN_TYPES = ("national", "region", "province", "urban", "ethnicity")
+CLASS_MEASURES = {"poor_rate": ("poor",), "near_poor_rate": ("near_poor",), "middle_rate": ("middle",),
+                  "poor_or_near_poor_rate": ("poor", "near_poor")}
+FGT_MEASURES = {"fgt0": 0, "fgt1": 1, "fgt2": 2}
+DEFAULT_MEASURES = ("poor_rate", "near_poor_rate", "fgt0", "fgt1", "fgt2")
+
+
+def domain_codes(households: pd.DataFrame, by: str) -> tuple[np.ndarray, list[str]]:
+    """Integer domain code per household and the domain labels for a domain type."""
+    if by == "national":
+        return np.zeros(len(households), dtype=np.int64), ["NATIONAL"]
+    if by == "province":
+        labels = admin.province_codes()
+        values = households["province"]
+    elif by == "region":
+        labels = list(admin.REGION_ORDER)
+        values = households["province"].map(admin.provinces().set_index("code")["region_code"])
+    elif by == "urban":
+        labels = ["rural", "urban"]
+        values = households["urban"].map({False: "rural", True: "urban"})
+    elif by == "ethnicity":
+        labels = ["kinh_hoa", "ethnic_minority"]
+        values = households["ethnic_minority"].map({False: "kinh_hoa", True: "ethnic_minority"})
+    else:
+        raise PovmodelError(f"unknown domain type {by!r}; use one of {', '.join(DOMAIN_TYPES)}")
+    index = {label: i for i, label in enumerate(labels)}
+    codes = values.map(index)
+    if codes.isna().any():
+        bad = values[codes.isna()].unique()[:5]
+        raise PovmodelError(f"{int(codes.isna().sum())} households have no {by} domain (e.g. {list(bad)})")
+    return codes.to_numpy(dtype=np.int64), labels
+
+
+def fgt_terms(income, line, alpha: int) -> np.ndarray:
+    """Per-household FGT term ``(max(0, (z - y) / z)) ** alpha`` (``alpha=0``: ``y <= z``)."""
+    y = np.asarray(income, dtype=float)
+    z = np.asarray(line, dtype=float)
+    if alpha == 0:
+        return (y <= z).astype(float)
+    return np.clip((z - y) / z, 0.0, None) ** alpha
+
+
+def estimate(households: pd.DataFrame, *, standard: str | None = None, year: int | None = None,
+             by: str | Sequence[str] = "national", unit: str = "household",
+             measures: Sequence[str] = DEFAULT_MEASURES, persons: pd.DataFrame | None = None,
+             line: float | None = None, variance: str = "taylor", replicates: int = 200, seed: int | None = None,
+             min_n: int = 50, max_cv: float = 0.2, confidence: float = 0.95, singleton: str = "raise",
+             weight: str = "weight", strata: str | None = "stratum", psu: str | None = "psu") -> MeasureResults:
+    """Estimate poverty measures by domain with design-based uncertainty.
+
+    Parameters
+    ----------
+    households
+        Household table (``povmodel.schemas.household_schema``); several survey years are
+        estimated separately.
+    standard
+        ``"2016-2020"``, ``"2022-2025"``, ``"2027-2030"`` or ``None`` (the one in force at the
+        end of each year).
+    year
+        Keep only this survey year.
+    by
+        Domain type(s): national, region, province, urban, ethnicity.
+    unit
+        ``"household"`` or ``"person"`` (household size as a weight).
+    variance
+        ``"taylor"`` (linearisation) or ``"bootstrap"`` (Rao-Wu, ``replicates``, needs ``seed``).
+    min_n, max_cv
+        Flag domains with fewer sample households, or a larger coefficient of variation.
+    """
+    if unit not in ("household", "person"):
+        raise PovmodelError(f"unit must be 'household' or 'person', not {unit!r}")
+    if variance not in ("taylor", "bootstrap"):
+        raise PovmodelError(f"variance must be 'taylor' or 'bootstrap', not {variance!r}")
+    if variance == "bootstrap" and seed is None:
+        raise PovmodelError("the bootstrap needs an explicit seed")
+    unknown = [m for m in measures if m not in CLASS_MEASURES and m not in FGT_MEASURES and m != "mean_income"]
+    if unknown:
+        raise PovmodelError(f"unknown measure(s) {unknown}; known: "
+                            f"{', '.join([*CLASS_MEASURES, *FGT_MEASURES, 'mean_income'])}")
+    data = households if year is None else households[households["year"] == year]
+    if data.empty:
+        raise PovmodelError(f"no households{f' in {year}' if year is not None else ''}")
+    by_list = [by] if isinstance(by, str) else list(by)
+    rows = []
+    for yr, idx in data.groupby("year").indices.items():
+        part = data.iloc[idx]
+        std = standard or standard_at_year(int(yr))
+        snap = snapshot_of(std)
+        design = SurveyDesign.from_frame(part, weight=weight, strata=strata, psu=psu, singleton=singleton)
+        size = part["hh_size"].to_numpy(dtype=float) if unit == "person" else np.ones(len(part))
+        variables: dict[str, np.ndarray] = {}
+        if any(m in CLASS_MEASURES for m in measures):
+            cls = classify(part, standard=std, persons=persons)["class"].to_numpy()
+            for m in measures:
+                if m in CLASS_MEASURES:
+                    variables[m] = np.isin(cls, CLASS_MEASURES[m]).astype(float)
+        z = line if line is not None else np.where(part["urban"], snap.income_line.urban, snap.income_line.rural)
+        for m in measures:
+            if m in FGT_MEASURES:
+                variables[m] = fgt_terms(part["income_pc"], z, FGT_MEASURES[m])
+            elif m == "mean_income":
+                variables[m] = part["income_pc"].to_numpy(dtype=float)
+        for dom_type in by_list:
+            codes, labels = domain_codes(part, dom_type)
+            for m in measures:
+                fn = ratio_by_domain if variance == "taylor" else bootstrap_ratio_by_domain
+                kwargs = {} if variance == "taylor" else {"replicates": replicates, "seed": seed}
+                r = fn(design, variables[m] * size, size, codes, len(labels), **kwargs)
+                rows.append(tidy_rows(by=dom_type, domains=labels, year=int(yr), standard=std, unit=unit,
+                                      measure=m, estimates=r.estimate, se=r.se, n=r.n, confidence=confidence,
+                                      max_cv=max_cv, min_n=min_n,
+                                      bounds=None if m == "mean_income" else (0.0, 1.0)))
+    settings = {"unit": unit, "variance": variance, "confidence": confidence, "min_n": min_n, "max_cv": max_cv}
+    return MeasureResults(pd.concat(rows, ignore_index=True), settings)
