@@ -223,3 +223,24 @@ def test_transitions_on_the_synthetic_panel_match_published_churn(processed):
     assert abs(ratio - 0.23) < 0.08  # FACTS.md 2h: about one newly poor per five escaping
     shares = sum(r.estimate(s) for s in ("chronic_poor", "escaped", "re_poor", "newly_poor", "never_poor"))
     assert shares == pytest.approx(1.0)
+
+
+def test_measure_cli_json(processed):
+    import json
+
+    from conftest import run_cli
+
+    pipeline.ensure_data()
+    path = processed / pipeline.SURVEY_FILE
+    res = run_cli("measure", str(path), "--standard", "2022-2025", "--year", "2022", "--by", "region", "--json")
+    assert res.returncode == 0, res.stderr
+    records = json.loads(res.stdout)
+    assert {r["measure"] for r in records} == {"poor_rate", "near_poor_rate", "fgt0", "fgt1", "fgt2"}
+    assert {r["domain"] for r in records} == {"RRD", "NMM", "NCC", "CH", "SE", "MRD"}
+    assert all(0 <= r["estimate"] <= 1 and r["se"] > 0 for r in records)
+    import re
+
+    # aggregates only: no household id (they look like 2022-2016-00001-03) is printed
+    assert "hh_id" not in res.stdout and not re.search(r"\d{4}-\d{4}-\d+-\d{2}", res.stdout)
+    bad = run_cli("measure", str(path), "--year", "2031")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr

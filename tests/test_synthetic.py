@@ -150,3 +150,19 @@ print(r.households, r.seconds, r.peak_memory_mb, base)
           f"({seconds / households * 1e6:.1f} s per million), peak RSS {peak:.0f} MB (before: {base:.0f} MB)")
     assert households > 2_000_000
     assert peak < 3_000
+
+
+def test_loaders_accept_the_synthetic_survey(processed):
+    from povmodel import io
+
+    df = io.read_households(processed / pipeline.SURVEY_FILE)
+    assert len(df) == len(pipeline.load_synthetic_survey())
+
+
+def test_census_cli(tmp_path):
+    from conftest import run_cli
+
+    res = run_cli("data", "census", "--province", "Bắc Kạn", "--out", str(tmp_path / "c"), "--chunk", "30000")
+    assert res.returncode == 0, res.stderr
+    assert "SYNTHETIC census 2019" in res.stdout
+    assert len(read_census(tmp_path / "c")) == int(res.stdout.split("SYNTHETIC census 2019: ")[1].split()[0].replace(",", ""))

@@ -36,11 +36,49 @@ def _cmd_validate_config(args: argparse.Namespace) -> int:
 
 
 def _cmd_data_build(args: argparse.Namespace) -> int:
-    from povmodel.datasets import build_all
+    from povmodel.pipeline import build_data
 
     t0 = time.perf_counter()
-    build_all(args.out, progress=print)
+    build_data(args.out, seed=args.seed, progress=print)
     print(f"data build finished in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+def _cmd_data_census(args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from povmodel import pipeline
+    from povmodel.paths import processed_dir
+    from povmodel.synthetic import build_world
+
+    seed = pipeline.default_seed() if args.seed is None else args.seed
+    pipeline.ensure_data(seed=seed, progress=print)
+    world = build_world(seed, pd.read_parquet(processed_dir() / "regional_panel.parquet"))
+    out = args.out or processed_dir() / f"census_{args.year}_seed{seed}"
+    result = world.census(out, year=args.year, provinces=args.province, chunk_households=args.chunk,
+                          progress=print)
+    per_million = result.seconds / max(result.households, 1) * 1e6
+    print(f"SYNTHETIC census {args.year}: {result.households:,} households in {len(result.files)} files under "
+          f"{out}; {result.seconds:.1f} s ({per_million:.1f} s per million households), "
+          f"peak memory {result.peak_memory_mb:.0f} MB")
+    return 0
+
+
+def _cmd_measure(args: argparse.Namespace) -> int:
+    import json
+
+    from povmodel import io, measure
+
+    households = io.read_households(args.path, column_map=args.column_map)
+    persons = io.read_persons(args.persons) if args.persons else None
+    results = measure.estimate(households, standard=args.standard, year=args.year, by=args.by, unit=args.unit,
+                               measures=args.measures, persons=persons, variance=args.variance,
+                               replicates=args.replicates, seed=args.seed, min_n=args.min_n)
+    if args.json:
+        table = results.to_frame()
+        print(json.dumps(json.loads(table.to_json(orient="records")), ensure_ascii=False, indent=1))
+    else:
+        print(results.summary())
     return 0
 
 
@@ -98,9 +136,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     data = sub.add_parser("data", help="build and check data")
     data_sub = data.add_subparsers(dest="data_command", required=True, metavar="ACTION")
-    p = data_sub.add_parser("build", help="build data/processed from data/raw; prints what it wrote")
+    p = data_sub.add_parser("build", help="build data/processed from data/raw and the synthetic survey; "
+                                          "prints what it wrote")
     p.add_argument("--out", default=None, help="target folder (default: data/processed)")
+    p.add_argument("--seed", type=int, default=None, help="seed of the synthetic survey (default: configs/default.yaml)")
     p.set_defaults(func=_cmd_data_build)
+    p = data_sub.add_parser("census", help="write a SYNTHETIC census (every household) as Parquet by province")
+    p.add_argument("--province", nargs="+", metavar="CODE", default=None, help="GSO codes or names (default: all 63)")
+    p.add_argument("--year", type=int, default=2019, help="census year (2016-2022; default 2019)")
+    p.add_argument("--seed", type=int, default=None, help="seed (default: configs/default.yaml)")
+    p.add_argument("--out", default=None, help="target folder (default: data/processed/census_<year>_seed<seed>)")
+    p.add_argument("--chunk", type=int, default=500_000, help="households per chunk: bounds memory (default 500000)")
+    p.set_defaults(func=_cmd_data_census)
     p = data_sub.add_parser(
         "check", help="check a household, person, panel or boundary file; one line per problem")
     p.add_argument("path", metavar="PATH")
@@ -111,6 +158,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--encoding", default=None, help="text encoding of a CSV (default: detected)")
     p.add_argument("--sheet", default=None, help="Excel sheet name (default: the first sheet)")
     p.set_defaults(func=_cmd_data_check)
+
+    from povmodel.measure.estimate import CLASS_MEASURES, DEFAULT_MEASURES, DOMAIN_TYPES, FGT_MEASURES
+
+    p = sub.add_parser("measure", help="poverty measures by domain with design-based standard errors")
+    p.add_argument("path", metavar="PATH", help="household file (CSV, Parquet, Stata, Excel)")
+    p.add_argument("--standard", choices=["2016-2020", "2022-2025", "2027-2030"], default=None,
+                   help="poverty standard (default: the one in force at the end of each survey year)")
+    p.add_argument("--year", type=int, default=None, help="survey year (default: every year in the file)")
+    p.add_argument("--by", nargs="+", choices=DOMAIN_TYPES, default=["national"], help="domains")
+    p.add_argument("--unit", choices=["household", "person"], default="household")
+    p.add_argument("--measures", nargs="+", default=list(DEFAULT_MEASURES),
+                   choices=[*CLASS_MEASURES, *FGT_MEASURES, "mean_income"])
+    p.add_argument("--persons", default=None, help="person file (deprivations derived from persons where possible)")
+    p.add_argument("--column-map", default=None, help="YAML column map for the household file")
+    p.add_argument("--variance", choices=["taylor", "bootstrap"], default="taylor")
+    p.add_argument("--replicates", type=int, default=200)
+    p.add_argument("--seed", type=int, default=None, help="seed of the bootstrap")
+    p.add_argument("--min-n", type=int, default=50, help="flag domains with fewer sample households")
+    p.add_argument("--json", action="store_true", help="print the tidy table as JSON records")
+    p.set_defaults(func=_cmd_measure)
 
     p = sub.add_parser("report", help="execute the config's report notebooks into reports/<run_id>/")
     p.add_argument("config", metavar="CONFIG")
