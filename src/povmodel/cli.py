@@ -159,7 +159,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sheet", default=None, help="Excel sheet name (default: the first sheet)")
     p.set_defaults(func=_cmd_data_check)
 
-    from povmodel.measure.estimate import CLASS_MEASURES, DEFAULT_MEASURES, DOMAIN_TYPES, FGT_MEASURES
+    from povmodel.measure.estimate import (
+        CLASS_MEASURES,
+        DEFAULT_MEASURES,
+        DOMAIN_TYPES,
+        FGT_MEASURES,
+    )
 
     p = sub.add_parser("measure", help="poverty measures by domain with design-based standard errors")
     p.add_argument("path", metavar="PATH", help="household file (CSV, Parquet, Stata, Excel)")
