@@ -106,6 +106,16 @@ def _cmd_data_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_run(args: argparse.Namespace) -> int:
+    from povmodel.config import load_config
+    from povmodel.pipeline import run
+
+    t0 = time.perf_counter()
+    path = run(load_config(args.config), progress=print)
+    print(f"results cube: {path} ({time.perf_counter() - t0:.1f} s)")
+    return 0
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     from povmodel.config import load_config
     from povmodel.reports.runner import run_reports
@@ -183,6 +193,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-n", type=int, default=50, help="flag domains with fewer sample households")
     p.add_argument("--json", action="store_true", help="print the tidy table as JSON records")
     p.set_defaults(func=_cmd_measure)
+
+    p = sub.add_parser("run", help="build the results cube of a config (data/processed/cubes/<run_id>.nc)")
+    p.add_argument("config", metavar="CONFIG")
+    p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("report", help="execute the config's report notebooks into reports/<run_id>/")
     p.add_argument("config", metavar="CONFIG")

@@ -144,3 +144,55 @@ def load_synthetic_survey(out_dir: str | Path | None = None, *, seed: int | None
         raise PovmodelError(f"{out / SURVEY_FILE} does not match its record; run `povmodel data build`")
     df.attrs["povmodel"] = {"synthetic": True, "note": SYNTHETIC_NOTE, "seed": record.get("seed")}
     return df
+
+
+#: Measures every run puts in the cube, by national, region and province.
+RUN_MEASURES = ("poor_rate", "near_poor_rate", "fgt0", "fgt1", "fgt2", "mean_income")
+
+
+def load_households(config) -> tuple[pd.DataFrame, pd.DataFrame | None, dict]:
+    """The run's households (and persons): the config's files, or the synthetic default.
+
+    Returns the tables and a description of where they come from (for provenance).
+    """
+    from povmodel import io
+
+    if config.data.households is None:
+        df = load_synthetic_survey(seed=config.seed)
+        record = survey_record()
+        return df, None, {"households": "synthetic", "synthetic": True, "households_sha256": record.get("sha256")}
+    path = config.resolve(config.data.households)
+    column_map = config.resolve(config.data.column_map) if config.data.column_map else None
+    df = io.read_households(path, column_map=column_map)
+    persons = io.read_persons(config.resolve(config.data.persons)) if config.data.persons else None
+    return df, persons, {"households": str(path), "synthetic": False, "households_sha256": sha256_file(path)}
+
+
+def run(config, *, progress: Callable[[str], None] | None = None) -> Path:
+    """Build the results cube of a config and write ``data/processed/cubes/<run_id>.nc``.
+
+    This milestone measures poverty by area and year (national, regions, provinces) under the
+    configured standard; later models add their variables to the same cube.
+    """
+    from povmodel import measure
+    from povmodel.cube import from_tidy, save_cube
+    from povmodel.provenance import provenance_record
+
+    say = progress or (lambda _line: None)
+    ensure_data(seed=config.seed, progress=say)
+    households, persons, source = load_households(config)
+    available = sorted(int(y) for y in households["year"].unique())
+    missing = [y for y in config.years if y not in available]
+    if missing:
+        raise PovmodelError(f"the household data have no survey round for year(s) {missing}; "
+                            f"rounds available: {available} (edit 'years' in {config.source})")
+    households = households[households["year"].isin(config.years)]
+    standard = None if config.standard == "auto" else config.standard
+    results = measure.estimate(households, standard=standard, by=["national", "region", "province"],
+                               measures=RUN_MEASURES, persons=persons)
+    scenario = config.scenario_specs[0].name if config.scenario_specs else "baseline"
+    attrs = {**provenance_record(config), **source, "note": SYNTHETIC_NOTE if source["synthetic"] else ""}
+    cube = from_tidy(results.to_frame(), scenario=scenario, attrs={k: v for k, v in attrs.items() if v is not None})
+    path = save_cube(cube, processed_dir() / "cubes" / f"{config.run_id}.nc")
+    say(f"wrote {path}: {len(cube.area)} areas x {len(cube.year)} years, measures {', '.join(RUN_MEASURES)}")
+    return path

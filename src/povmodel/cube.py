@@ -1,0 +1,153 @@
+"""The results cube: every area-level result of a run in one ``xarray.Dataset``.
+
+Dimensions ``scenario``, ``area`` (GSO province codes, region codes, ``NATIONAL``) and ``year``;
+for each measure four variables: ``<measure>`` (estimate), ``<measure>_se``,
+``<measure>_ci_low``, ``<measure>_ci_high``, plus ``<measure>_n`` (sample households). Units
+and descriptions are variable attributes; provenance (config hash, package version, data
+checksums, seed) is in the dataset attributes. Geometry is joined only when asked
+(``ds.pov.to_geodataframe(boundaries)``).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from povmodel import admin
+from povmodel.errors import DataValidationError, Problem
+from povmodel.io import atomic_path
+
+REQUIRED_ATTRS = ("config_hash", "povmodel_version", "seed", "raw_data_sha256", "run_id")
+STATISTICS = ("", "_se", "_ci_low", "_ci_high", "_n")
+RATE_UNITS = {"household": "fraction of households", "person": "fraction of persons"}
+
+
+def area_index() -> pd.DataFrame:
+    """Areas of the cube, in order: NATIONAL, the six regions, the 63 provinces."""
+    regions = admin.regions()
+    provinces = admin.provinces()
+    return pd.DataFrame({
+        "area": ["NATIONAL", *regions["region_code"], *provinces["code"]],
+        "area_level": ["national"] + ["region"] * len(regions) + ["province"] * len(provinces),
+        "area_name": ["Việt Nam", *regions["region_name_vi"], *provinces["name"]],
+    })
+
+
+def from_tidy(tidy: pd.DataFrame, *, scenario: str = "baseline", attrs: dict | None = None) -> xr.Dataset:
+    """A cube from tidy measurement results (``povmodel.measure`` tables)."""
+    areas = area_index()
+    years = sorted(int(y) for y in tidy["year"].unique())
+    coords = {"scenario": [scenario], "area": areas["area"].to_numpy(), "year": years,
+              "area_level": ("area", areas["area_level"].to_numpy()),
+              "area_name": ("area", areas["area_name"].to_numpy())}
+    standards = tidy.drop_duplicates("year").set_index("year")["standard"].reindex(years)
+    coords["standard"] = ("year", standards.to_numpy().astype(str))
+    data_vars = {}
+    for measure, part in tidy.groupby("measure", sort=True):
+        unit = part["unit"].iloc[0]
+        for stat, column in zip(STATISTICS, ("estimate", "se", "ci_low", "ci_high", "n"), strict=True):
+            wide = part.pivot_table(index="domain", columns="year", values=column, aggfunc="first")
+            wide = wide.reindex(index=areas["area"], columns=years)
+            values = wide.to_numpy(dtype=float)[None, :, :]
+            var_attrs = {"units": "sample households" if stat == "_n" else (
+                "VND/person/month" if measure == "mean_income" else RATE_UNITS.get(unit, unit)),
+                "measure": measure, "statistic": stat.lstrip("_") or "estimate"}
+            data_vars[f"{measure}{stat}"] = (("scenario", "area", "year"), values, var_attrs)
+    ds = xr.Dataset(data_vars, coords=coords)
+    ds.attrs.update({k: _netcdf_attr(v) for k, v in (attrs or {}).items()})
+    return ds
+
+
+def _netcdf_attr(value):
+    """NetCDF attributes hold text and numbers only: booleans become "true"/"false", mappings JSON."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def check_cube(ds: xr.Dataset, *, source: str | None = None) -> xr.Dataset:
+    """Check dimensions, ranges and attributes; every problem in one error."""
+    problems = []
+    for dim in ("scenario", "area", "year"):
+        if dim not in ds.dims:
+            problems.append(Problem("dimension missing", file=source, location=dim))
+    for key in REQUIRED_ATTRS:
+        if key not in ds.attrs:
+            problems.append(Problem("provenance attribute missing", file=source, location=key))
+    for name, var in ds.data_vars.items():
+        values = var.to_numpy()
+        stat = var.attrs.get("statistic", "")
+        if stat in ("se", "n") and np.any(values[np.isfinite(values)] < 0):
+            problems.append(Problem("negative values", file=source, location=name))
+        if var.attrs.get("units", "").startswith("fraction") and stat != "se":
+            finite = values[np.isfinite(values)]
+            if np.any((finite < 0) | (finite > 1)):
+                problems.append(Problem("rate outside [0, 1]", file=source, location=name,
+                                        rows=int(np.sum((finite < 0) | (finite > 1)))))
+    if problems:
+        raise DataValidationError(problems, title="invalid results cube")
+    return ds
+
+
+def save_cube(ds: xr.Dataset, path: str | Path) -> Path:
+    """Check and write a cube to NetCDF (h5netcdf engine), atomically."""
+    check_cube(ds, source=str(path))
+    with atomic_path(path) as tmp:
+        ds.to_netcdf(tmp, engine="h5netcdf")
+    return Path(path)
+
+
+def open_cube(path: str | Path) -> xr.Dataset:
+    """Open and check a cube written by :func:`save_cube` (loaded into memory)."""
+    try:
+        with xr.open_dataset(path, engine="h5netcdf") as ds:
+            loaded = ds.load()
+    except FileNotFoundError:
+        raise DataValidationError(Problem("results cube not found", file=str(path))) from None
+    except (OSError, ValueError) as exc:
+        raise DataValidationError(Problem(f"not a readable NetCDF cube: {exc}", file=str(path))) from None
+    return check_cube(loaded, source=str(path))
+
+
+@xr.register_dataset_accessor("pov")
+class PovAccessor:
+    """``ds.pov``: tidy views and comparisons of a results cube."""
+
+    def __init__(self, ds: xr.Dataset):
+        self._ds = ds
+
+    def measures(self) -> list[str]:
+        """Measures in the cube."""
+        return sorted({v.attrs["measure"] for v in self._ds.data_vars.values() if "measure" in v.attrs})
+
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy table: scenario, area, area_level, area_name, year, standard, measure, estimate,
+        se, ci_low, ci_high, n (rows without an estimate are left out)."""
+        frames = []
+        for measure in self.measures():
+            cols = {s.lstrip("_") or "estimate": self._ds[f"{measure}{s}"] for s in STATISTICS
+                    if f"{measure}{s}" in self._ds}
+            df = xr.Dataset(cols).to_dataframe().reset_index()
+            df.insert(df.columns.get_loc("year") + 1, "measure", measure)
+            frames.append(df[df["estimate"].notna()])
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    def to_geodataframe(self, boundaries, *, measure: str, year: int, scenario: str | None = None):
+        """One measure for one year joined to boundaries (a GeoDataFrame with a ``code`` column)."""
+        scenario = scenario or str(self._ds["scenario"].values[0])
+        sel = self._ds.sel(scenario=scenario, year=year)
+        values = pd.DataFrame({s.lstrip("_") or "estimate": sel[f"{measure}{s}"].to_series()
+                               for s in STATISTICS if f"{measure}{s}" in sel})
+        return boundaries.merge(values, left_on="code", right_index=True, how="left")
+
+    def compare(self, baseline: str = "baseline") -> xr.Dataset:
+        """Every scenario's estimates minus the baseline scenario's (same areas and years)."""
+        estimates = [name for name, v in self._ds.data_vars.items() if v.attrs.get("statistic") == "estimate"]
+        ds = self._ds[estimates]
+        return ds - ds.sel(scenario=baseline)

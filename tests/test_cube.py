@@ -1,0 +1,86 @@
+"""The results cube: build, check, save/open, accessor; `povmodel run`."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import xarray as xr
+from conftest import ROOT, run_cli
+
+from povmodel import measure, pipeline
+from povmodel.cube import check_cube, from_tidy, open_cube, save_cube
+from povmodel.errors import DataValidationError
+
+ATTRS = {"config_hash": "x" * 64, "povmodel_version": "0", "seed": 1, "raw_data_sha256": "y" * 64, "run_id": "t",
+         "synthetic": True}
+
+
+@pytest.fixture(scope="module")
+def cube(processed):
+    survey = pipeline.load_synthetic_survey()
+    tidy = measure.estimate(survey[survey["year"].isin([2020, 2022])], by=["national", "region", "province"],
+                            measures=["poor_rate", "fgt1"]).to_frame()
+    return from_tidy(tidy, attrs=ATTRS), tidy
+
+
+def test_layout(cube):
+    ds, tidy = cube
+    assert dict(ds.sizes) == {"scenario": 1, "area": 70, "year": 2}
+    assert list(ds["standard"].values) == ["2016-2020", "2022-2025"]
+    assert ds["poor_rate"].attrs["units"] == "fraction of households"
+    row = tidy[(tidy["domain"] == "79") & (tidy["year"] == 2022) & (tidy["measure"] == "poor_rate")].iloc[0]
+    assert float(ds["poor_rate"].sel(scenario="baseline", area="79", year=2022)) == row["estimate"]
+    assert float(ds["poor_rate_se"].sel(scenario="baseline", area="79", year=2022)) == row["se"]
+
+
+def test_round_trip(cube, tmp_path):
+    ds, _ = cube
+    path = save_cube(ds, tmp_path / "c.nc")
+    back = open_cube(path)
+    xr.testing.assert_identical(back, ds)
+    assert back.attrs["synthetic"] == "true"
+
+
+def test_accessor(cube):
+    ds, tidy = cube
+    frame = ds.pov.to_frame()
+    assert len(frame) == len(tidy)
+    assert set(ds.pov.measures()) == {"poor_rate", "fgt1"}
+    import geopandas as gpd
+
+    from povmodel.datasets import load_boundaries
+
+    gdf = ds.pov.to_geodataframe(load_boundaries("province"), measure="poor_rate", year=2022)
+    assert isinstance(gdf, gpd.GeoDataFrame) and len(gdf) == 63 and gdf["estimate"].notna().all()
+    two = xr.concat([ds, ds.assign_coords(scenario=["shock"]) + 0], dim="scenario")
+    diff = two.pov.compare(baseline="baseline")
+    assert float(abs(diff["poor_rate"]).max()) == 0.0
+
+
+def test_check_rejects_bad_cubes(cube, tmp_path):
+    ds, _ = cube
+    bad = ds.copy()
+    bad["poor_rate"] = bad["poor_rate"] + 2
+    bad["poor_rate"].attrs = ds["poor_rate"].attrs
+    bad.attrs = {k: v for k, v in ds.attrs.items() if k != "seed"}
+    with pytest.raises(DataValidationError) as info:
+        check_cube(bad)
+    text = str(info.value)
+    assert "seed" in text and "poor_rate" in text and "outside [0, 1]" in text
+    with pytest.raises(DataValidationError, match="not found"):
+        open_cube(tmp_path / "missing.nc")
+    (tmp_path / "junk.nc").write_bytes(b"not netcdf")
+    with pytest.raises(DataValidationError, match="not a readable"):
+        open_cube(tmp_path / "junk.nc")
+    assert not list(tmp_path.glob(".*tmp*"))
+
+
+def test_run_cli_writes_the_cube(processed):
+    res = run_cli("run", str(ROOT / "configs" / "default.yaml"))
+    assert res.returncode == 0, res.stderr
+    path = res.stdout.strip().splitlines()[-1].split("results cube: ")[1].split(" (")[0]
+    ds = open_cube(path)
+    assert ds.attrs["synthetic"] == "true" and ds.attrs["seed"] == 20211
+    national = ds["poor_rate"].sel(scenario="baseline", area="NATIONAL")
+    assert abs(float(national.sel(year=2020)) - 0.0275) < 0.003
+    assert np.isfinite(ds["poor_rate"].sel(year=2022).values).all()
