@@ -235,7 +235,8 @@ def test_measure_cli_json(processed):
     res = run_cli("measure", str(path), "--standard", "2022-2025", "--year", "2022", "--by", "region", "--json")
     assert res.returncode == 0, res.stderr
     records = json.loads(res.stdout)
-    assert {r["measure"] for r in records} == {"poor_rate", "near_poor_rate", "fgt0", "fgt1", "fgt2"}
+    assert {r["measure"] for r in records} == {"poor_rate", "near_poor_rate", "fgt0", "fgt1", "fgt2",
+                                              "mpi_h", "mpi_a", "mpi_m0"}
     assert {r["domain"] for r in records} == {"RRD", "NMM", "NCC", "CH", "SE", "MRD"}
     assert all(0 <= r["estimate"] <= 1 and r["se"] > 0 for r in records)
     import re

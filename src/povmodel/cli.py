@@ -67,13 +67,23 @@ def _cmd_data_census(args: argparse.Namespace) -> int:
 def _cmd_measure(args: argparse.Namespace) -> int:
     import json
 
+    import pandas as pd
+
     from povmodel import io, measure
 
     households = io.read_households(args.path, column_map=args.column_map)
     persons = io.read_persons(args.persons) if args.persons else None
-    results = measure.estimate(households, standard=args.standard, year=args.year, by=args.by, unit=args.unit,
-                               measures=args.measures, persons=persons, variance=args.variance,
-                               replicates=args.replicates, seed=args.seed, min_n=args.min_n)
+    basic = [m for m in args.measures if not m.startswith("mpi_")]
+    af = [m for m in args.measures if m.startswith("mpi_")]
+    parts = []
+    if basic:
+        parts.append(measure.estimate(households, standard=args.standard, year=args.year, by=args.by,
+                                      unit=args.unit, measures=basic, persons=persons, variance=args.variance,
+                                      replicates=args.replicates, seed=args.seed, min_n=args.min_n))
+    if af:
+        parts.append(measure.vietnam_mpi(households, standard=args.standard, year=args.year, by=args.by,
+                                         unit=args.unit, measures=af, min_n=args.min_n))
+    results = measure.MeasureResults(pd.concat([p.table for p in parts], ignore_index=True), parts[0].settings)
     if args.json:
         table = results.to_frame()
         print(json.dumps(json.loads(table.to_json(orient="records")), ensure_ascii=False, indent=1))
@@ -183,8 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int, default=None, help="survey year (default: every year in the file)")
     p.add_argument("--by", nargs="+", choices=DOMAIN_TYPES, default=["national"], help="domains")
     p.add_argument("--unit", choices=["household", "person"], default="household")
-    p.add_argument("--measures", nargs="+", default=list(DEFAULT_MEASURES),
-                   choices=[*CLASS_MEASURES, *FGT_MEASURES, "mean_income"])
+    p.add_argument("--measures", nargs="+", default=[*DEFAULT_MEASURES, "mpi_h", "mpi_a", "mpi_m0"],
+                   choices=[*CLASS_MEASURES, *FGT_MEASURES, "mean_income", "mpi_h", "mpi_a", "mpi_m0"],
+                   help="measures (mpi_*: Alkire-Foster, Vietnam's indicators with nested weights, k = 1/3)")
     p.add_argument("--persons", default=None, help="person file (deprivations derived from persons where possible)")
     p.add_argument("--column-map", default=None, help="YAML column map for the household file")
     p.add_argument("--variance", choices=["taylor", "bootstrap"], default="taylor")

@@ -148,6 +148,7 @@ def load_synthetic_survey(out_dir: str | Path | None = None, *, seed: int | None
 
 #: Measures every run puts in the cube, by national, region and province.
 RUN_MEASURES = ("poor_rate", "near_poor_rate", "fgt0", "fgt1", "fgt2", "mean_income")
+MPI_RUN_MEASURES = ("mpi_h", "mpi_a", "mpi_m0")
 
 
 def load_households(config) -> tuple[pd.DataFrame, pd.DataFrame | None, dict]:
@@ -188,11 +189,13 @@ def run(config, *, progress: Callable[[str], None] | None = None) -> Path:
                             f"rounds available: {available} (edit 'years' in {config.source})")
     households = households[households["year"].isin(config.years)]
     standard = None if config.standard == "auto" else config.standard
-    results = measure.estimate(households, standard=standard, by=["national", "region", "province"],
-                               measures=RUN_MEASURES, persons=persons)
+    areas = ["national", "region", "province"]
+    results = measure.estimate(households, standard=standard, by=areas, measures=RUN_MEASURES, persons=persons)
+    af = measure.vietnam_mpi(households, standard=standard, by=areas, measures=MPI_RUN_MEASURES)
     scenario = config.scenario_specs[0].name if config.scenario_specs else "baseline"
     attrs = {**provenance_record(config), **source, "note": SYNTHETIC_NOTE if source["synthetic"] else ""}
-    cube = from_tidy(results.to_frame(), scenario=scenario, attrs={k: v for k, v in attrs.items() if v is not None})
+    tidy = pd.concat([results.to_frame(), af.to_frame()], ignore_index=True)
+    cube = from_tidy(tidy, scenario=scenario, attrs={k: v for k, v in attrs.items() if v is not None})
     path = save_cube(cube, processed_dir() / "cubes" / f"{config.run_id}.nc")
-    say(f"wrote {path}: {len(cube.area)} areas x {len(cube.year)} years, measures {', '.join(RUN_MEASURES)}")
+    say(f"wrote {path}: {len(cube.area)} areas x {len(cube.year)} years, measures {', '.join(RUN_MEASURES + MPI_RUN_MEASURES)}")
     return path
