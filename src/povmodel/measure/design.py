@@ -25,9 +25,9 @@ from povmodel.errors import PovmodelError
 
 
 def _codes(values) -> tuple[np.ndarray, np.ndarray]:
-    """Integer codes and the sorted unique values of an array-like."""
-    uniques, codes = np.unique(np.asarray(values), return_inverse=True)
-    return codes.astype(np.int64), uniques
+    """Integer codes (hash-based, no sort) and the unique values of an array-like."""
+    codes, uniques = pd.factorize(values if isinstance(values, pd.Series) else np.asarray(values))
+    return codes.astype(np.int64), np.asarray(uniques)
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ class SurveyDesign:
             raise PovmodelError("weights must be finite and positive")
         if singleton not in ("raise", "certainty", "center"):
             raise PovmodelError(f"singleton must be 'raise', 'certainty' or 'center', not {singleton!r}")
-        h = np.zeros(n, dtype=np.int64) if strata is None else _codes(strata)[0]
+        h, strata_labels = (np.zeros(n, dtype=np.int64), np.zeros(1)) if strata is None else _codes(strata)
         n_strata = int(h.max()) + 1 if n else 0
         if psu is None:
             p = np.arange(n, dtype=np.int64)
@@ -79,7 +79,7 @@ class SurveyDesign:
         psus_in_stratum = np.bincount(psu_stratum, minlength=n_strata)
         singles = np.flatnonzero(psus_in_stratum == 1)
         if len(singles) and singleton == "raise":
-            labels = np.unique(np.asarray(strata))[singles] if strata is not None else singles
+            labels = strata_labels[singles] if strata is not None else singles
             raise PovmodelError(
                 f"{len(singles)} stratum/strata with a single PSU (e.g. {', '.join(map(str, labels[:5]))}): "
                 "variance cannot be estimated there; pass singleton='certainty' or 'center'")
@@ -92,8 +92,8 @@ class SurveyDesign:
         missing = [c for c in (weight, strata, psu) if c is not None and c not in df.columns]
         if missing:
             raise PovmodelError(f"survey design column(s) missing: {', '.join(missing)}")
-        return cls.from_arrays(df[weight].to_numpy(), None if strata is None else df[strata].to_numpy(),
-                               None if psu is None else df[psu].to_numpy(), singleton=singleton)
+        return cls.from_arrays(df[weight].to_numpy(), None if strata is None else df[strata],
+                               None if psu is None else df[psu], singleton=singleton)
 
     def __len__(self) -> int:
         return len(self.weights)
@@ -114,6 +114,50 @@ class RatioEstimates:
         return np.sqrt(self.variance)
 
 
+@dataclass(frozen=True)
+class Domains:
+    """Domain membership of the units of a design, prepared once for many estimates."""
+
+    codes: np.ndarray
+    """Domain of each unit inside a domain (all units when ``inside`` is ``None``)."""
+    n_domains: int
+    inside: np.ndarray | None
+    """Mask of the units in some domain, or ``None`` when every unit is."""
+    psu: np.ndarray
+    cell: np.ndarray | None
+    """``domain * n_psu + psu`` per unit (``None`` when there are too many cells)."""
+    n: np.ndarray
+    weights: np.ndarray
+    """Weights of the units inside a domain."""
+    total_weight: np.ndarray
+    """Sum of weights by domain (the denominator of every per-household ratio)."""
+    inverse_total_weight: np.ndarray
+    """``1 / total_weight`` of each unit's domain (reused by every per-household ratio)."""
+
+    @classmethod
+    def build(cls, design: SurveyDesign, codes=None, n_domains: int | None = None) -> Domains:
+        """Prepare integer domain codes (``-1``: outside every domain; default: one domain)."""
+        d = np.zeros(len(design), dtype=np.int64) if codes is None else np.asarray(codes, dtype=np.int64)
+        nd = int(n_domains if n_domains is not None else (d.max() + 1 if len(d) else 0))
+        inside = None if (d >= 0).all() else d >= 0
+        di = d if inside is None else d[inside]
+        psu = design.psu if inside is None else design.psu[inside]
+        cell = di * design.n_psu + psu if nd * design.n_psu <= _DIRECT_CELLS else None
+        w = design.weights if inside is None else design.weights[inside]
+        total_w = np.bincount(di, weights=w, minlength=nd)
+        with np.errstate(divide="ignore"):
+            inverse = (1.0 / total_w)[di]
+        return cls(di, nd, inside, psu, cell, np.bincount(di, minlength=nd), w, total_w, inverse)
+
+    def take(self, values: np.ndarray) -> np.ndarray:
+        """The values of the units inside a domain."""
+        return values if self.inside is None else values[self.inside]
+
+
+#: Above this many (domain, PSU) cells the variance groups by sorting instead of direct indexing.
+_DIRECT_CELLS = 50_000_000
+
+
 def ratio_by_domain(design: SurveyDesign, y, x=None, domain=None, n_domains: int | None = None) -> RatioEstimates:
     """Estimate ``sum(w y) / sum(w x)`` in every domain with its Taylor-linearised variance.
 
@@ -124,37 +168,42 @@ def ratio_by_domain(design: SurveyDesign, y, x=None, domain=None, n_domains: int
     y, x
         Numerator and denominator variables per unit (``x`` defaults to 1).
     domain
-        Integer domain code per unit in ``[0, n_domains)`` (default: one domain). Use
-        ``-1`` for units outside every domain (they still count in the design).
+        Integer domain code per unit in ``[0, n_domains)`` (default: one domain; ``-1`` for
+        units outside every domain, which still count in the design), or :class:`Domains`
+        prepared once for several estimates.
     """
-    w = design.weights
-    yv = np.asarray(y, dtype=float)
-    xv = np.ones_like(w) if x is None else np.asarray(x, dtype=float)
-    d = np.zeros(len(w), dtype=np.int64) if domain is None else np.asarray(domain, dtype=np.int64)
-    nd = int(n_domains if n_domains is not None else (d.max() + 1 if len(d) else 0))
-    inside = d >= 0
-    di = d[inside]
-    total_y = np.bincount(di, weights=(w * yv)[inside], minlength=nd)
-    total_x = np.bincount(di, weights=(w * xv)[inside], minlength=nd)
-    n = np.bincount(di, minlength=nd)
+    dom = domain if isinstance(domain, Domains) else Domains.build(design, domain, n_domains)
+    nd = dom.n_domains
+    w = dom.weights
+    wy = w * dom.take(np.asarray(y, dtype=float))
+    total_y = np.bincount(dom.codes, weights=wy, minlength=nd)
     with np.errstate(invalid="ignore", divide="ignore"):
+        if x is None:  # per-household ratio: denominators prepared once
+            total_x, wx, scale = dom.total_weight, w, dom.inverse_total_weight
+        else:
+            wx = w * dom.take(np.asarray(x, dtype=float))
+            total_x = np.bincount(dom.codes, weights=wx, minlength=nd)
+            scale = (1.0 / total_x)[dom.codes]
         ratio = total_y / total_x
-        u = w[inside] * (yv[inside] - ratio[di] * xv[inside]) / total_x[di]
-    variance = _linearised_variance(design, u, di, design.psu[inside], nd)
-    return RatioEstimates(ratio, variance, n, total_x)
+        # u_i = w_i (y_i - R_d x_i) / X_d
+        u = (wy - ratio[dom.codes] * wx) * scale
+    variance = _linearised_variance(design, u, dom)
+    return RatioEstimates(ratio, variance, dom.n, total_x)
 
 
-def _linearised_variance(design: SurveyDesign, u: np.ndarray, d: np.ndarray, psu: np.ndarray, nd: int) -> np.ndarray:
+def _linearised_variance(design: SurveyDesign, u: np.ndarray, dom: Domains) -> np.ndarray:
     """Sum over strata of n_h/(n_h-1) * sum_j (U_hj - mean U_h)^2 for each domain (vectorised:
-    sums of PSU totals and of their squares by (domain, stratum))."""
-    key = d * design.n_psu + psu
-    keys, inverse = np.unique(key, return_inverse=True)
-    psu_total = np.bincount(inverse, weights=u, minlength=len(keys))
-    key_domain, key_psu = keys // design.n_psu, keys % design.n_psu
-    key_stratum = design.psu_stratum[key_psu]
-    ds = key_domain * design.n_strata + key_stratum
-    s1 = np.bincount(ds, weights=psu_total, minlength=nd * design.n_strata).reshape(nd, design.n_strata)
-    s2 = np.bincount(ds, weights=psu_total**2, minlength=nd * design.n_strata).reshape(nd, design.n_strata)
+    PSU totals by (domain, PSU), then their sums and sums of squares by (domain, stratum))."""
+    nd = dom.n_domains
+    if dom.cell is not None:  # O(n) bincounts, no sort
+        totals = np.bincount(dom.cell, weights=u, minlength=nd * design.n_psu)
+        ds = (np.arange(nd)[:, None] * design.n_strata + design.psu_stratum[None, :]).ravel()
+    else:
+        keys, inverse = np.unique(dom.codes * design.n_psu + dom.psu, return_inverse=True)
+        totals = np.bincount(inverse, weights=u, minlength=len(keys))
+        ds = (keys // design.n_psu) * design.n_strata + design.psu_stratum[keys % design.n_psu]
+    s1 = np.bincount(ds, weights=totals, minlength=nd * design.n_strata).reshape(nd, design.n_strata)
+    s2 = np.bincount(ds, weights=totals**2, minlength=nd * design.n_strata).reshape(nd, design.n_strata)
     n_h = design.psus_in_stratum.astype(float)[None, :]
     with np.errstate(invalid="ignore", divide="ignore"):
         within = s2 - s1**2 / n_h

@@ -18,7 +18,7 @@ import pandas as pd
 from povmodel import admin
 from povmodel.errors import PovmodelError
 from povmodel.measure.classify import classify, snapshot_of, standard_at_year
-from povmodel.measure.design import SurveyDesign, bootstrap_ratio_by_domain, ratio_by_domain
+from povmodel.measure.design import Domains, SurveyDesign, bootstrap_ratio_by_domain, ratio_by_domain
 from povmodel.measure.results import MeasureResults, tidy_rows
 
 DOMAIN_TYPES = ("national", "region", "province", "urban", "ethnicity")
@@ -29,29 +29,36 @@ DEFAULT_MEASURES = ("poor_rate", "near_poor_rate", "fgt0", "fgt1", "fgt2")
 
 
 def domain_codes(households: pd.DataFrame, by: str) -> tuple[np.ndarray, list[str]]:
-    """Integer domain code per household and the domain labels for a domain type."""
+    """Integer domain code per household and the domain labels for a domain type
+    (hash-based: fast on millions of households)."""
     if by == "national":
         return np.zeros(len(households), dtype=np.int64), ["NATIONAL"]
-    if by == "province":
-        labels = admin.province_codes()
+    if by in ("province", "region"):
+        provinces = admin.provinces()
+        # hash the (few distinct) values once, then look their positions up
+        found, uniques = pd.factorize(households["province"])
+        position = pd.Index(provinces["code"]).get_indexer(pd.Index(uniques))
+        codes = np.where(found >= 0, position[found], -1).astype(np.int64)
+        labels = list(provinces["code"])
+        if by == "region":
+            labels = list(admin.REGION_ORDER)
+            region_of = provinces["region_code"].map({r: i for i, r in enumerate(labels)}).to_numpy()
+            codes = np.where(codes >= 0, region_of[codes], -1)
         values = households["province"]
-    elif by == "region":
-        labels = list(admin.REGION_ORDER)
-        values = households["province"].map(admin.provinces().set_index("code")["region_code"])
     elif by == "urban":
         labels = ["rural", "urban"]
-        values = households["urban"].map({False: "rural", True: "urban"})
+        values = households["urban"]
+        codes = values.astype("boolean").astype("Int64").fillna(-1).to_numpy(dtype=np.int64)
     elif by == "ethnicity":
         labels = ["kinh_hoa", "ethnic_minority"]
-        values = households["ethnic_minority"].map({False: "kinh_hoa", True: "ethnic_minority"})
+        values = households["ethnic_minority"]
+        codes = values.astype("boolean").astype("Int64").fillna(-1).to_numpy(dtype=np.int64)
     else:
         raise PovmodelError(f"unknown domain type {by!r}; use one of {', '.join(DOMAIN_TYPES)}")
-    index = {label: i for i, label in enumerate(labels)}
-    codes = values.map(index)
-    if codes.isna().any():
-        bad = values[codes.isna()].unique()[:5]
-        raise PovmodelError(f"{int(codes.isna().sum())} households have no {by} domain (e.g. {list(bad)})")
-    return codes.to_numpy(dtype=np.int64), labels
+    if (codes < 0).any():
+        bad = pd.unique(values[codes < 0])[:5]
+        raise PovmodelError(f"{int((codes < 0).sum())} households have no {by} domain (e.g. {list(bad)})")
+    return codes, labels
 
 
 def fgt_terms(income, line, alpha: int) -> np.ndarray:
@@ -125,10 +132,13 @@ def estimate(households: pd.DataFrame, *, standard: str | None = None, year: int
                 variables[m] = part["income_pc"].to_numpy(dtype=float)
         for dom_type in by_list:
             codes, labels = domain_codes(part, dom_type)
+            domains = Domains.build(design, codes, len(labels))
             for m in measures:
-                fn = ratio_by_domain if variance == "taylor" else bootstrap_ratio_by_domain
-                kwargs = {} if variance == "taylor" else {"replicates": replicates, "seed": seed}
-                r = fn(design, variables[m] * size, size, codes, len(labels), **kwargs)
+                if variance == "taylor":
+                    r = ratio_by_domain(design, variables[m] * size, None if unit == "household" else size, domains)
+                else:
+                    r = bootstrap_ratio_by_domain(design, variables[m] * size, size, codes, len(labels),
+                                                  replicates=replicates, seed=seed)
                 rows.append(tidy_rows(by=dom_type, domains=labels, year=int(yr), standard=std, unit=unit,
                                       measure=m, estimates=r.estimate, se=r.se, n=r.n, confidence=confidence,
                                       max_cv=max_cv, min_n=min_n,

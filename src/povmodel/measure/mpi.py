@@ -44,7 +44,7 @@ import pandas as pd
 
 from povmodel.errors import DataValidationError, PovmodelError, Problem
 from povmodel.measure.classify import deprivation_columns_for, snapshot_of
-from povmodel.measure.design import SurveyDesign, ratio_by_domain
+from povmodel.measure.design import Domains, SurveyDesign, ratio_by_domain
 from povmodel.measure.estimate import DOMAIN_TYPES, domain_codes
 from povmodel.measure.results import TIDY_COLUMNS, MeasureResults, tidy_rows
 from povmodel.schemas import STANDARD_INDICATOR_SET
@@ -395,8 +395,10 @@ def _check_cutoff(k: float) -> float:
     return k
 
 
-def _af_variables(g: np.ndarray, spec: MPISpec, k: float) -> dict[str, tuple[np.ndarray, np.ndarray | None]]:
-    """Numerator and denominator variables (``None``: 1) of every AF measure at cut-off ``k``."""
+def _af_variables(g: np.ndarray, spec: MPISpec, k: float,
+                  wanted: Sequence[str] | None = None) -> dict[str, tuple[np.ndarray, np.ndarray | None]]:
+    """Numerator and denominator variables (``None``: 1) of every AF measure at cut-off ``k``
+    (indicator-level ones only if ``wanted`` is ``None`` or names one of them)."""
     w = np.asarray(spec.weights)
     c = g @ w
     tol = SCORE_TOLERANCE
@@ -410,6 +412,8 @@ def _af_variables(g: np.ndarray, spec: MPISpec, k: float) -> dict[str, tuple[np.
         "mpi_vulnerable": (((c >= lower - tol) & (c < upper - tol)).astype(float), None),
         "mpi_severe": ((c >= spec.severe - tol).astype(float), None),
     }
+    if wanted is not None and all(m in out for m in wanted):
+        return out
     censored = g * poor[:, None]
     for j, label in enumerate(spec.labels):
         out[f"uncensored_{label}"] = (g[:, j], None)
@@ -468,8 +472,10 @@ def _setup(part: pd.DataFrame, spec: MPISpec, unit: str, weight: str, strata: st
 def mpi_by_k(households: pd.DataFrame, spec: MPISpec, ks: Sequence[float], *, year: int | None = None,
              by: str | Sequence[str] = "national", unit: str = "household", confidence: float = 0.95,
              min_n: int = 50, max_cv: float = 0.2, singleton: str = "raise", weight: str = "weight",
-             strata: str | None = "stratum", psu: str | None = "psu") -> MPIResults:
-    """AF measures at several poverty cut-offs, stacked in one tidy table with a ``k`` column.
+             strata: str | None = "stratum", psu: str | None = "psu",
+             measures: Sequence[str] | None = None) -> MPIResults:
+    """AF measures at several poverty cut-offs, stacked in one tidy table with a ``k`` column
+    (``measures`` limits the output to these measure names; default: all).
 
     Parameters
     ----------
@@ -512,11 +518,15 @@ def mpi_by_k(households: pd.DataFrame, spec: MPISpec, ks: Sequence[float], *, ye
     for yr, part in _years(households, year):
         design, g, size = _setup(part, spec, unit, weight, strata, psu, singleton)
         domains = [(dom, *_domains(part, dom)) for dom in by_list]
+        prepared = {dom: Domains.build(design, codes, len(labels)) for dom, codes, labels in domains}
         for k in ks:
-            variables = _af_variables(g, spec, k)
+            variables = _af_variables(g, spec, k, measures)
             for dom_type, codes, labels in domains:
                 for measure, (y, x) in variables.items():
-                    r = ratio_by_domain(design, y * size, size if x is None else x * size, codes, len(labels))
+                    if measures is not None and measure not in measures:
+                        continue
+                    r = ratio_by_domain(design, y * size, size if x is None else x * size,
+                                        prepared[dom_type])
                     rows.append(tidy_rows(by=dom_type, domains=labels, year=yr, standard=spec.name, unit=unit,
                                           measure=measure, estimates=r.estimate, se=r.se, n=r.n,
                                           confidence=confidence, max_cv=max_cv, min_n=min_n).assign(k=k))
@@ -529,7 +539,8 @@ def mpi_by_k(households: pd.DataFrame, spec: MPISpec, ks: Sequence[float], *, ye
 def mpi(households: pd.DataFrame, spec: MPISpec, *, k: float | None = None, year: int | None = None,
         by: str | Sequence[str] = "national", unit: str = "household", confidence: float = 0.95,
         min_n: int = 50, max_cv: float = 0.2, singleton: str = "raise", weight: str = "weight",
-        strata: str | None = "stratum", psu: str | None = "psu") -> MPIResults:
+        strata: str | None = "stratum", psu: str | None = "psu",
+        measures: Sequence[str] | None = None) -> MPIResults:
     """Alkire-Foster multidimensional poverty by domain with design-based standard errors.
 
     Parameters
@@ -542,7 +553,7 @@ def mpi(households: pd.DataFrame, spec: MPISpec, *, k: float | None = None, year
     k
         Poverty cut-off in ``(0, 1]``; default ``spec.k`` (1/3 for the global and the
         analytic Vietnam presets, 3/n for the counting preset).
-    year, by, unit, confidence, min_n, max_cv, singleton, weight, strata, psu
+    year, by, unit, confidence, min_n, max_cv, singleton, weight, strata, psu, measures
         As in :func:`mpi_by_k`.
 
     Returns
@@ -560,7 +571,7 @@ def mpi(households: pd.DataFrame, spec: MPISpec, *, k: float | None = None, year
     """
     return mpi_by_k(households, spec, [spec.k if k is None else k], year=year, by=by, unit=unit,
                     confidence=confidence, min_n=min_n, max_cv=max_cv, singleton=singleton, weight=weight,
-                    strata=strata, psu=psu)
+                    strata=strata, psu=psu, measures=measures)
 
 
 def decompose(households: pd.DataFrame, spec: MPISpec, k: float | None = None, *,
@@ -685,6 +696,6 @@ def vietnam_mpi(households: pd.DataFrame, *, standard: str | None = None, year: 
     frames = []
     for yr in sorted(int(y) for y in data["year"].unique()):
         spec = MPISpec.vietnam(standard or standard_at_year(yr))
-        table = mpi(data, spec, year=yr, by=by, unit=unit, **kwargs).to_frame()
-        frames.append(table[table["measure"].isin(measures)].drop(columns="k"))
+        table = mpi(data, spec, year=yr, by=by, unit=unit, measures=measures, **kwargs).to_frame()
+        frames.append(table.drop(columns="k"))
     return MeasureResults(pd.concat(frames, ignore_index=True), {"mpi": "Vietnam national standard, k = 1/3"})
