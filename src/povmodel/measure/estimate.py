@@ -18,7 +18,12 @@ import pandas as pd
 from povmodel import admin
 from povmodel.errors import PovmodelError
 from povmodel.measure.classify import classify, snapshot_of, standard_at_year
-from povmodel.measure.design import Domains, SurveyDesign, bootstrap_ratio_by_domain, ratio_by_domain
+from povmodel.measure.design import (
+    Domains,
+    SurveyDesign,
+    bootstrap_ratio_by_domain,
+    ratio_by_domain,
+)
 from povmodel.measure.results import MeasureResults, tidy_rows
 
 DOMAIN_TYPES = ("national", "region", "province", "urban", "ethnicity")

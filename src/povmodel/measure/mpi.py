@@ -521,7 +521,7 @@ def mpi_by_k(households: pd.DataFrame, spec: MPISpec, ks: Sequence[float], *, ye
         prepared = {dom: Domains.build(design, codes, len(labels)) for dom, codes, labels in domains}
         for k in ks:
             variables = _af_variables(g, spec, k, measures)
-            for dom_type, codes, labels in domains:
+            for dom_type, _codes, labels in domains:
                 for measure, (y, x) in variables.items():
                     if measures is not None and measure not in measures:
                         continue
