@@ -130,17 +130,18 @@ def classify(households: pd.DataFrame, *, standard: str | None = None, persons: 
     if "income_pc" not in households or households["income_pc"].isna().any():
         raise DataValidationError(Problem("income_pc is required for classification (no missing values)",
                                           location="income_pc"))
-    out = pd.DataFrame(index=households.index)
-    out["class"] = pd.Categorical.from_codes(np.zeros(len(households), dtype=np.int8), categories=list(CLASSES))
-    out["deprivations"] = 0
-    out["standard"] = ""
-    years = households["year"] if standard is None else pd.Series(0, index=households.index)
-    for year, idx in years.groupby(years.to_numpy()).indices.items():
+    codes = np.zeros(len(households), dtype=np.int8)
+    counts = np.zeros(len(households), dtype=np.int64)
+    standards = np.empty(len(households), dtype=object)
+    years = households["year"].to_numpy() if standard is None else np.zeros(len(households), dtype=np.int64)
+    groups = pd.Series(years).groupby(years).indices if len(np.unique(years)) > 1 else {years[0]: slice(None)}
+    for year, idx in groups.items():
         std = standard or standard_at_year(int(year))
-        rows = households.iloc[idx]
-        count = household_deprivations(rows, std, None if persons is None else persons).sum(axis=1).to_numpy()
-        codes = classify_codes(rows["income_pc"], rows["urban"], count, snapshot_of(std))
-        out.iloc[idx, 0] = pd.Categorical.from_codes(codes, categories=list(CLASSES))
-        out.iloc[idx, 1] = count
-        out.iloc[idx, 2] = std
+        rows = households if isinstance(idx, slice) else households.iloc[idx]
+        count = household_deprivations(rows, std, persons).to_numpy().sum(axis=1)
+        codes[idx] = classify_codes(rows["income_pc"], rows["urban"], count, snapshot_of(std))
+        counts[idx] = count
+        standards[idx] = std
+    out = pd.DataFrame({"class": pd.Categorical.from_codes(codes, categories=list(CLASSES)),
+                        "deprivations": counts, "standard": standards}, index=households.index)
     return out

@@ -25,6 +25,7 @@ from povmodel.measure.design import (
     ratio_by_domain,
 )
 from povmodel.measure.results import MeasureResults, tidy_rows
+from povmodel.standards import CLASSES
 
 DOMAIN_TYPES = ("national", "region", "province", "urban", "ethnicity")
 CLASS_MEASURES = {"poor_rate": ("poor",), "near_poor_rate": ("near_poor",), "middle_rate": ("middle",),
@@ -125,10 +126,11 @@ def estimate(households: pd.DataFrame, *, standard: str | None = None, year: int
         size = part["hh_size"].to_numpy(dtype=float) if unit == "person" else np.ones(len(part))
         variables: dict[str, np.ndarray] = {}
         if any(m in CLASS_MEASURES for m in measures):
-            cls = classify(part, standard=std, persons=persons)["class"].to_numpy()
+            codes = classify(part, standard=std, persons=persons)["class"].cat.codes.to_numpy()
             for m in measures:
                 if m in CLASS_MEASURES:
-                    variables[m] = np.isin(cls, CLASS_MEASURES[m]).astype(float)
+                    wanted = [CLASSES.index(c) for c in CLASS_MEASURES[m]]
+                    variables[m] = np.isin(codes, wanted).astype(float)
         z = line if line is not None else np.where(part["urban"], snap.income_line.urban, snap.income_line.rural)
         for m in measures:
             if m in FGT_MEASURES:

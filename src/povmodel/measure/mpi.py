@@ -400,7 +400,7 @@ def _af_variables(g: np.ndarray, spec: MPISpec, k: float,
     """Numerator and denominator variables (``None``: 1) of every AF measure at cut-off ``k``
     (indicator-level ones only if ``wanted`` is ``None`` or names one of them)."""
     w = np.asarray(spec.weights)
-    c = g @ w
+    c = np.minimum(g @ w, 1.0)  # weights sum to 1: a score above 1 is rounding
     tol = SCORE_TOLERANCE
     poor = (c >= k - tol).astype(float)
     cp = c * poor
