@@ -109,6 +109,8 @@ def household_deprivations(households: pd.DataFrame, standard: str, persons: pd.
                 missing.append(Problem("household without person records", location=c,
                                        rows=int(values.isna().sum())))
             deps[c] = values.fillna(False).to_numpy(dtype=bool)
+        elif c in households and households[c].dtype == bool:  # plain booleans: nothing to check
+            deps[c] = households[c].to_numpy()
         elif c in households:
             values = households[c]
             if values.isna().any():

@@ -365,6 +365,8 @@ def deprivation_matrix(households: pd.DataFrame, spec: MPISpec) -> np.ndarray:
             problems.append(Problem("indicator column not in the household table", location=col))
             continue
         values = households[col]
+        if values.dtype == bool:  # plain booleans: no missing values, only 0/1
+            continue
         na = values.isna().to_numpy()
         if na.any():
             problems.append(Problem("missing indicator values (impute or drop these households first)",
