@@ -410,3 +410,19 @@ def test_decomposition_by_region_on_the_survey(survey_2022):
         assert (part["population_share"] * part["mpi_m0"]).sum() == pytest.approx(
             national.estimate("mpi_m0"), rel=1e-12)
         assert (part["mpi_m0_se"] > 0).all()
+
+
+def test_estimate_mpi_measures_equal_the_mpi_module():
+    """`measure.estimate(..., measures=[mpi_*])` (one pass with the other measures) gives the
+    same estimates and standard errors as `vietnam_mpi`."""
+    from povmodel import measure, pipeline
+
+    survey = pipeline.load_synthetic_survey()
+    part = survey[survey["year"].isin([2018, 2022])]
+    a = measure.estimate(part, by=["national", "region"], measures=["mpi_h", "mpi_a", "mpi_m0"]).to_frame()
+    b = measure.vietnam_mpi(part, by=["national", "region"]).to_frame()
+    key = ["by", "domain", "year", "measure"]
+    merged = a.merge(b, on=key, suffixes=("", "_af"))
+    assert len(merged) == len(a) == len(b)
+    np.testing.assert_allclose(merged["estimate"], merged["estimate_af"], rtol=1e-12)
+    np.testing.assert_allclose(merged["se"], merged["se_af"], rtol=1e-9)

@@ -190,12 +190,11 @@ def run(config, *, progress: Callable[[str], None] | None = None) -> Path:
     households = households[households["year"].isin(config.years)]
     standard = None if config.standard == "auto" else config.standard
     areas = ["national", "region", "province"]
-    results = measure.estimate(households, standard=standard, by=areas, measures=RUN_MEASURES, persons=persons)
-    af = measure.vietnam_mpi(households, standard=standard, by=areas, measures=MPI_RUN_MEASURES)
+    results = measure.estimate(households, standard=standard, by=areas, measures=RUN_MEASURES + MPI_RUN_MEASURES,
+                               persons=persons)
     scenario = config.scenario_specs[0].name if config.scenario_specs else "baseline"
     attrs = {**provenance_record(config), **source, "note": SYNTHETIC_NOTE if source["synthetic"] else ""}
-    tidy = pd.concat([results.to_frame(), af.to_frame()], ignore_index=True)
-    cube = from_tidy(tidy, scenario=scenario, attrs={k: v for k, v in attrs.items() if v is not None})
+    cube = from_tidy(results.to_frame(), scenario=scenario, attrs={k: v for k, v in attrs.items() if v is not None})
     path = save_cube(cube, processed_dir() / "cubes" / f"{config.run_id}.nc")
     say(f"wrote {path}: {len(cube.area)} areas x {len(cube.year)} years, measures {', '.join(RUN_MEASURES + MPI_RUN_MEASURES)}")
     return path

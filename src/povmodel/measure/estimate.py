@@ -3,8 +3,10 @@
 Measures (rates are fractions of households, or of persons with ``unit="person"``):
 ``poor_rate``, ``near_poor_rate``, ``middle_rate``, ``poor_or_near_poor_rate`` (classification
 by the standard), ``fgt0``, ``fgt1``, ``fgt2`` (Foster-Greer-Thorbecke on income per person per
-month against the standard's income poverty line, urban or rural, or a given ``line``) and
-``mean_income``. Every measure is a ratio of weighted totals, so one linearisation gives all
+month against the standard's income poverty line, urban or rural, or a given ``line``),
+``mean_income`` and ``mpi_h``, ``mpi_a``, ``mpi_m0`` (Alkire-Foster with the standard's
+indicators, nested equal weights, k = 1/3; :mod:`povmodel.measure.mpi` has every other AF
+output). Every measure is a ratio of weighted totals, so one linearisation gives all
 standard errors (:mod:`povmodel.measure.design`).
 """
 
@@ -16,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from povmodel import admin
-from povmodel.errors import PovmodelError
-from povmodel.measure.classify import classify, snapshot_of, standard_at_year
+from povmodel.errors import DataValidationError, PovmodelError, Problem
+from povmodel.measure.classify import household_deprivations, snapshot_of, standard_at_year
 from povmodel.measure.design import (
     Domains,
     SurveyDesign,
@@ -25,13 +27,14 @@ from povmodel.measure.design import (
     ratio_by_domain,
 )
 from povmodel.measure.results import MeasureResults, tidy_rows
-from povmodel.standards import CLASSES
+from povmodel.standards import CLASSES, classify_codes
 
 DOMAIN_TYPES = ("national", "region", "province", "urban", "ethnicity")
 CLASS_MEASURES = {"poor_rate": ("poor",), "near_poor_rate": ("near_poor",), "middle_rate": ("middle",),
                   "poor_or_near_poor_rate": ("poor", "near_poor")}
 FGT_MEASURES = {"fgt0": 0, "fgt1": 1, "fgt2": 2}
 DEFAULT_MEASURES = ("poor_rate", "near_poor_rate", "fgt0", "fgt1", "fgt2")
+MPI_MEASURES = ("mpi_h", "mpi_a", "mpi_m0")
 
 
 def domain_codes(households: pd.DataFrame, by: str) -> tuple[np.ndarray, list[str]]:
@@ -65,6 +68,19 @@ def domain_codes(households: pd.DataFrame, by: str) -> tuple[np.ndarray, list[st
         bad = pd.unique(values[codes < 0])[:5]
         raise PovmodelError(f"{int((codes < 0).sum())} households have no {by} domain (e.g. {list(bad)})")
     return codes, labels
+
+
+def _vietnam_mpi_variables(deps: pd.DataFrame, standard: str) -> dict[str, np.ndarray]:
+    """Alkire-Foster variables of the national standard's indicators (nested equal weights,
+    k = 1/3; :meth:`povmodel.measure.mpi.MPISpec.vietnam`): numerators of H, M0 and A and the
+    denominator of A (the poor)."""
+    from povmodel.measure.mpi import SCORE_TOLERANCE, MPISpec  # mpi builds on this module
+
+    spec = MPISpec.vietnam(standard)
+    weights = pd.Series(spec.weights, index=list(spec.columns)).reindex(deps.columns).to_numpy()
+    score = np.minimum(deps.to_numpy(dtype=float) @ weights, 1.0)
+    poor = (score >= spec.k - SCORE_TOLERANCE).astype(float)
+    return {"mpi_h": poor, "mpi_m0": score * poor, "mpi_a": score * poor, "_mpi_poor_denominator": poor}
 
 
 def fgt_terms(income, line, alpha: int) -> np.ndarray:
@@ -109,28 +125,38 @@ def estimate(households: pd.DataFrame, *, standard: str | None = None, year: int
         raise PovmodelError(f"variance must be 'taylor' or 'bootstrap', not {variance!r}")
     if variance == "bootstrap" and seed is None:
         raise PovmodelError("the bootstrap needs an explicit seed")
-    unknown = [m for m in measures if m not in CLASS_MEASURES and m not in FGT_MEASURES and m != "mean_income"]
+    known = [*CLASS_MEASURES, *FGT_MEASURES, "mean_income", *MPI_MEASURES]
+    unknown = [m for m in measures if m not in known]
     if unknown:
-        raise PovmodelError(f"unknown measure(s) {unknown}; known: "
-                            f"{', '.join([*CLASS_MEASURES, *FGT_MEASURES, 'mean_income'])}")
+        raise PovmodelError(f"unknown measure(s) {unknown}; known: {', '.join(known)}")
     data = households if year is None else households[households["year"] == year]
     if data.empty:
         raise PovmodelError(f"no households{f' in {year}' if year is not None else ''}")
     by_list = [by] if isinstance(by, str) else list(by)
     rows = []
-    for yr, idx in data.groupby("year").indices.items():
-        part = data.iloc[idx]
+    years = data["year"].to_numpy()
+    groups = {int(years[0]): slice(None)} if (years == years[0]).all() else data.groupby("year").indices
+    for yr, idx in groups.items():
+        part = data if isinstance(idx, slice) else data.iloc[idx]
         std = standard or standard_at_year(int(yr))
         snap = snapshot_of(std)
         design = SurveyDesign.from_frame(part, weight=weight, strata=strata, psu=psu, singleton=singleton)
         size = part["hh_size"].to_numpy(dtype=float) if unit == "person" else np.ones(len(part))
         variables: dict[str, np.ndarray] = {}
-        if any(m in CLASS_MEASURES for m in measures):
-            codes = classify(part, standard=std, persons=persons)["class"].cat.codes.to_numpy()
+        denominators: dict[str, np.ndarray] = {}
+        if any(m in CLASS_MEASURES or m in MPI_MEASURES for m in measures):
+            if "income_pc" not in part or part["income_pc"].isna().any():
+                raise DataValidationError(Problem("income_pc is required for classification (no missing values)",
+                                                  location="income_pc"))
+            deps = household_deprivations(part, std, persons)
+            codes = classify_codes(part["income_pc"], part["urban"], deps.to_numpy().sum(axis=1), snap)
             for m in measures:
                 if m in CLASS_MEASURES:
                     wanted = [CLASSES.index(c) for c in CLASS_MEASURES[m]]
                     variables[m] = np.isin(codes, wanted).astype(float)
+            if any(m in MPI_MEASURES for m in measures):
+                variables.update(_vietnam_mpi_variables(deps, std))
+                denominators["mpi_a"] = variables.pop("_mpi_poor_denominator")
         z = line if line is not None else np.where(part["urban"], snap.income_line.urban, snap.income_line.rural)
         for m in measures:
             if m in FGT_MEASURES:
@@ -141,11 +167,13 @@ def estimate(households: pd.DataFrame, *, standard: str | None = None, year: int
             codes, labels = domain_codes(part, dom_type)
             domains = Domains.build(design, codes, len(labels))
             for m in measures:
+                x = denominators.get(m)
+                x = (None if unit == "household" else size) if x is None else x * size
                 if variance == "taylor":
-                    r = ratio_by_domain(design, variables[m] * size, None if unit == "household" else size, domains)
+                    r = ratio_by_domain(design, variables[m] * size, x, domains)
                 else:
-                    r = bootstrap_ratio_by_domain(design, variables[m] * size, size, codes, len(labels),
-                                                  replicates=replicates, seed=seed)
+                    r = bootstrap_ratio_by_domain(design, variables[m] * size, size if x is None else x, codes,
+                                                  len(labels), replicates=replicates, seed=seed)
                 rows.append(tidy_rows(by=dom_type, domains=labels, year=int(yr), standard=std, unit=unit,
                                       measure=m, estimates=r.estimate, se=r.se, n=r.n, confidence=confidence,
                                       max_cv=max_cv, min_n=min_n,
