@@ -1,0 +1,108 @@
+"""Writing files safely and checking raw data: every output goes to a temporary file beside
+its target and is renamed over it only once complete (:func:`atomic_path`, :func:`write_text`,
+:func:`write_json`, :func:`write_parquet`), so a crash never leaves a half-written file that
+looks complete; :func:`sha256_file`, :func:`raw_checksums` and :func:`verify_raw_data` check the
+immutable raw files against ``data/raw/SHA256SUMS``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from povmodel.errors import DataValidationError, Problem
+from povmodel.paths import raw_dir
+
+
+@contextlib.contextmanager
+def atomic_path(target: str | Path) -> Iterator[Path]:
+    """Yield a temporary path beside ``target``; rename it onto ``target`` on success.
+
+    On any exception the temporary file is removed and ``target`` is left as it was.
+    """
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # keep the real extension last: writers and readers that go by it (papermill) stay happy
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".tmp{target.suffix}", dir=target.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.replace(tmp_path, target)
+    finally:
+        if tmp_path.exists():
+            tmp_path.unlink()
+
+
+def write_text(path: str | Path, text: str) -> Path:
+    """Write UTF-8 text atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(path)
+
+
+def write_json(path: str | Path, obj: Any) -> Path:
+    """Write JSON (UTF-8, diacritics kept, sorted keys) atomically."""
+    return write_text(path, json.dumps(obj, ensure_ascii=False, indent=2, sort_keys=True, default=str) + "\n")
+
+
+def write_parquet(df, path: str | Path) -> Path:
+    """Write a (Geo)DataFrame to (Geo)Parquet atomically."""
+    with atomic_path(path) as tmp:
+        df.to_parquet(tmp, index=False)
+    return Path(path)
+
+
+def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
+    """SHA-256 hex digest of a file."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(chunk):
+            h.update(block)
+    return h.hexdigest()
+
+
+def raw_checksums() -> dict[str, str]:
+    """The SHA-256 of every raw data file as recorded in ``data/raw/SHA256SUMS``."""
+    sums = raw_dir() / "SHA256SUMS"
+    out = {}
+    for line in sums.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            digest, name = line.split(maxsplit=1)
+            out[name.strip()] = digest
+    return out
+
+
+def verify_raw_data() -> dict[str, str]:
+    """Check every raw file against ``data/raw/SHA256SUMS``.
+
+    Returns
+    -------
+    dict
+        The verified checksums (relative path -> SHA-256), for provenance records.
+
+    Raises
+    ------
+    DataValidationError
+        Listing every missing or modified file.
+    """
+    expected = raw_checksums()
+    problems = []
+    for name, digest in expected.items():
+        path = raw_dir() / name
+        if not path.is_file():
+            problems.append(Problem("raw data file missing", file=str(path)))
+        elif sha256_file(path) != digest:
+            problems.append(
+                Problem("raw data file differs from its recorded SHA-256 (raw data is immutable)",
+                        file=str(path))
+            )
+    if problems:
+        raise DataValidationError(problems, title="raw data check failed")
+    return expected
