@@ -268,3 +268,18 @@ def test_standard_errors_agree_with_samplics_with_strata_and_domains(processed):
     for r in result.index:
         assert result.at[r, "estimate"] == pytest.approx(peer.point_est[r], rel=1e-9)
         assert result.at[r, "se"] == pytest.approx(peer.stderror[r], rel=1e-6)
+
+
+def test_many_cells_path_gives_the_same_variance(monkeypatch):
+    """The sorting path (too many domain x PSU cells to index) agrees with the direct one."""
+    from povmodel.measure import design as design_module
+
+    rng = np.random.default_rng(5)
+    n = 3000
+    d = SurveyDesign.from_arrays(rng.uniform(1, 3, n), rng.integers(0, 7, n), rng.integers(0, 40, n))
+    y, dom = rng.random(n) < 0.2, rng.integers(0, 9, n)
+    direct = ratio_by_domain(d, y, None, dom, 9)
+    monkeypatch.setattr(design_module, "_DIRECT_CELLS", 0)
+    sorted_path = ratio_by_domain(d, y, None, dom, 9)
+    np.testing.assert_allclose(sorted_path.variance, direct.variance, rtol=1e-10)
+    np.testing.assert_allclose(sorted_path.estimate, direct.estimate, rtol=1e-12)

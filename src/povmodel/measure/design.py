@@ -133,6 +133,8 @@ class Domains:
     """Sum of weights by domain (the denominator of every per-household ratio)."""
     inverse_total_weight: np.ndarray
     """``1 / total_weight`` of each unit's domain (reused by every per-household ratio)."""
+    cell_weight: np.ndarray | None
+    """Sum of weights by (domain, PSU) cell, shape (domains, PSUs) (with ``cell``)."""
 
     @classmethod
     def build(cls, design: SurveyDesign, codes=None, n_domains: int | None = None) -> Domains:
@@ -147,7 +149,9 @@ class Domains:
         total_w = np.bincount(di, weights=w, minlength=nd)
         with np.errstate(divide="ignore"):
             inverse = (1.0 / total_w)[di]
-        return cls(di, nd, inside, psu, cell, np.bincount(di, minlength=nd), w, total_w, inverse)
+        cell_weight = None if cell is None else np.bincount(
+            cell, weights=w, minlength=nd * design.n_psu).reshape(nd, design.n_psu)
+        return cls(di, nd, inside, psu, cell, np.bincount(di, minlength=nd), w, total_w, inverse, cell_weight)
 
     def take(self, values: np.ndarray) -> np.ndarray:
         """The values of the units inside a domain."""
@@ -176,6 +180,18 @@ def ratio_by_domain(design: SurveyDesign, y, x=None, domain=None, n_domains: int
     nd = dom.n_domains
     w = dom.weights
     wy = w * dom.take(np.asarray(y, dtype=float))
+    if dom.cell is not None:
+        # Within a (domain, PSU) cell the PSU total of u_i = w_i (y_i - R x_i) / X is
+        # (WY_cell - R WX_cell) / X: two passes over the units per estimate, the rest on cells.
+        cells = nd * design.n_psu
+        wy_cell = np.bincount(dom.cell, weights=wy, minlength=cells).reshape(nd, design.n_psu)
+        wx_cell = dom.cell_weight if x is None else np.bincount(
+            dom.cell, weights=w * dom.take(np.asarray(x, dtype=float)), minlength=cells).reshape(nd, design.n_psu)
+        total_y, total_x = wy_cell.sum(axis=1), wx_cell.sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            ratio = total_y / total_x
+            psu_totals = (wy_cell - ratio[:, None] * wx_cell) / total_x[:, None]
+        return RatioEstimates(ratio, _variance_from_cells(design, psu_totals), dom.n, total_x)
     total_y = np.bincount(dom.codes, weights=wy, minlength=nd)
     with np.errstate(invalid="ignore", divide="ignore"):
         if x is None:  # per-household ratio: denominators prepared once
@@ -191,17 +207,25 @@ def ratio_by_domain(design: SurveyDesign, y, x=None, domain=None, n_domains: int
     return RatioEstimates(ratio, variance, dom.n, total_x)
 
 
+def _variance_from_cells(design: SurveyDesign, psu_totals: np.ndarray) -> np.ndarray:
+    """Stratified with-replacement variance from PSU totals of shape (domains, PSUs)."""
+    nd = psu_totals.shape[0]
+    ds = (np.arange(nd)[:, None] * design.n_strata + design.psu_stratum[None, :]).ravel()
+    return _stratum_sums_to_variance(design, ds, psu_totals.ravel(), nd)
+
+
 def _linearised_variance(design: SurveyDesign, u: np.ndarray, dom: Domains) -> np.ndarray:
-    """Sum over strata of n_h/(n_h-1) * sum_j (U_hj - mean U_h)^2 for each domain (vectorised:
-    PSU totals by (domain, PSU), then their sums and sums of squares by (domain, stratum))."""
-    nd = dom.n_domains
-    if dom.cell is not None:  # O(n) bincounts, no sort
-        totals = np.bincount(dom.cell, weights=u, minlength=nd * design.n_psu)
-        ds = (np.arange(nd)[:, None] * design.n_strata + design.psu_stratum[None, :]).ravel()
-    else:
-        keys, inverse = np.unique(dom.codes * design.n_psu + dom.psu, return_inverse=True)
-        totals = np.bincount(inverse, weights=u, minlength=len(keys))
-        ds = (keys // design.n_psu) * design.n_strata + design.psu_stratum[keys % design.n_psu]
+    """The variance from unit-level linearised values ``u`` when there are too many (domain,
+    PSU) cells to index directly: PSU totals of the cells present, found by sorting."""
+    keys, inverse = np.unique(dom.codes * design.n_psu + dom.psu, return_inverse=True)
+    totals = np.bincount(inverse, weights=u, minlength=len(keys))
+    ds = (keys // design.n_psu) * design.n_strata + design.psu_stratum[keys % design.n_psu]
+    return _stratum_sums_to_variance(design, ds, totals, dom.n_domains)
+
+
+def _stratum_sums_to_variance(design: SurveyDesign, ds: np.ndarray, totals: np.ndarray, nd: int) -> np.ndarray:
+    """sum_h n_h/(n_h-1) (sum_j U_hj^2 - (sum_j U_hj)^2 / n_h) per domain, from PSU totals
+    ``totals`` labelled by ``ds = domain * n_strata + stratum``."""
     s1 = np.bincount(ds, weights=totals, minlength=nd * design.n_strata).reshape(nd, design.n_strata)
     s2 = np.bincount(ds, weights=totals**2, minlength=nd * design.n_strata).reshape(nd, design.n_strata)
     n_h = design.psus_in_stratum.astype(float)[None, :]
