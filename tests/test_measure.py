@@ -283,3 +283,19 @@ def test_many_cells_path_gives_the_same_variance(monkeypatch):
     sorted_path = ratio_by_domain(d, y, None, dom, 9)
     np.testing.assert_allclose(sorted_path.variance, direct.variance, rtol=1e-10)
     np.testing.assert_allclose(sorted_path.estimate, direct.estimate, rtol=1e-12)
+
+
+def test_bootstrap_option_for_mpi_and_transitions(processed):
+    from povmodel.measure.mpi import MPISpec, mpi
+
+    survey = pipeline.load_synthetic_survey()
+    part = survey[survey["year"] == 2022]
+    spec = MPISpec.vietnam("2022-2025")
+    taylor = mpi(part, spec, measures=["mpi_m0"]).to_frame()["se"].iloc[0]
+    boot = mpi(part, spec, measures=["mpi_m0"], variance="bootstrap", replicates=200, seed=3).to_frame()["se"].iloc[0]
+    assert boot == pytest.approx(taylor, rel=0.2)
+    t = transitions(survey, 2016, 2018).to_frame().set_index("measure")["se"]
+    b = transitions(survey, 2016, 2018, variance="bootstrap", replicates=200, seed=3).to_frame().set_index("measure")["se"]
+    assert b["escaped"] == pytest.approx(t["escaped"], rel=0.2)
+    with pytest.raises(PovmodelError, match="seed"):
+        transitions(survey, 2016, 2018, variance="bootstrap")

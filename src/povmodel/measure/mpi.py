@@ -44,7 +44,12 @@ import pandas as pd
 
 from povmodel.errors import DataValidationError, PovmodelError, Problem
 from povmodel.measure.classify import deprivation_columns_for, snapshot_of
-from povmodel.measure.design import Domains, SurveyDesign, ratio_by_domain
+from povmodel.measure.design import (
+    Domains,
+    SurveyDesign,
+    bootstrap_ratio_by_domain,
+    ratio_by_domain,
+)
 from povmodel.measure.estimate import DOMAIN_TYPES, domain_codes
 from povmodel.measure.results import TIDY_COLUMNS, MeasureResults, tidy_rows
 from povmodel.schemas import STANDARD_INDICATOR_SET
@@ -475,7 +480,8 @@ def mpi_by_k(households: pd.DataFrame, spec: MPISpec, ks: Sequence[float], *, ye
              by: str | Sequence[str] = "national", unit: str = "household", confidence: float = 0.95,
              min_n: int = 50, max_cv: float = 0.2, singleton: str = "raise", weight: str = "weight",
              strata: str | None = "stratum", psu: str | None = "psu",
-             measures: Sequence[str] | None = None) -> MPIResults:
+             measures: Sequence[str] | None = None, variance: str = "taylor", replicates: int = 200,
+             seed: int | None = None) -> MPIResults:
     """AF measures at several poverty cut-offs, stacked in one tidy table with a ``k`` column
     (``measures`` limits the output to these measure names; default: all).
 
@@ -513,6 +519,10 @@ def mpi_by_k(households: pd.DataFrame, spec: MPISpec, ks: Sequence[float], *, ye
         (NaN) in a domain without poor households.
     """
     ks = [_check_cutoff(k) for k in ks]
+    if variance not in ("taylor", "bootstrap"):
+        raise PovmodelError(f"variance must be 'taylor' or 'bootstrap', not {variance!r}")
+    if variance == "bootstrap" and seed is None:
+        raise PovmodelError("the bootstrap needs an explicit seed")
     if not ks:
         raise PovmodelError("give at least one poverty cut-off k")
     by_list = [by] if isinstance(by, str) else list(by)
@@ -523,12 +533,16 @@ def mpi_by_k(households: pd.DataFrame, spec: MPISpec, ks: Sequence[float], *, ye
         prepared = {dom: Domains.build(design, codes, len(labels)) for dom, codes, labels in domains}
         for k in ks:
             variables = _af_variables(g, spec, k, measures)
-            for dom_type, _codes, labels in domains:
+            for dom_type, codes, labels in domains:
                 for measure, (y, x) in variables.items():
                     if measures is not None and measure not in measures:
                         continue
-                    r = ratio_by_domain(design, y * size, size if x is None else x * size,
-                                        prepared[dom_type])
+                    denominator = size if x is None else x * size
+                    if variance == "taylor":
+                        r = ratio_by_domain(design, y * size, denominator, prepared[dom_type])
+                    else:
+                        r = bootstrap_ratio_by_domain(design, y * size, denominator, codes, len(labels),
+                                                      replicates=replicates, seed=seed)
                     rows.append(tidy_rows(by=dom_type, domains=labels, year=yr, standard=spec.name, unit=unit,
                                           measure=measure, estimates=r.estimate, se=r.se, n=r.n,
                                           confidence=confidence, max_cv=max_cv, min_n=min_n).assign(k=k))
@@ -542,7 +556,8 @@ def mpi(households: pd.DataFrame, spec: MPISpec, *, k: float | None = None, year
         by: str | Sequence[str] = "national", unit: str = "household", confidence: float = 0.95,
         min_n: int = 50, max_cv: float = 0.2, singleton: str = "raise", weight: str = "weight",
         strata: str | None = "stratum", psu: str | None = "psu",
-        measures: Sequence[str] | None = None) -> MPIResults:
+        measures: Sequence[str] | None = None, variance: str = "taylor", replicates: int = 200,
+        seed: int | None = None) -> MPIResults:
     """Alkire-Foster multidimensional poverty by domain with design-based standard errors.
 
     Parameters
@@ -573,7 +588,8 @@ def mpi(households: pd.DataFrame, spec: MPISpec, *, k: float | None = None, year
     """
     return mpi_by_k(households, spec, [spec.k if k is None else k], year=year, by=by, unit=unit,
                     confidence=confidence, min_n=min_n, max_cv=max_cv, singleton=singleton, weight=weight,
-                    strata=strata, psu=psu, measures=measures)
+                    strata=strata, psu=psu, measures=measures, variance=variance, replicates=replicates,
+                    seed=seed)
 
 
 def decompose(households: pd.DataFrame, spec: MPISpec, k: float | None = None, *,

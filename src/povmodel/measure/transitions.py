@@ -26,7 +26,7 @@ import pandas as pd
 
 from povmodel.errors import PovmodelError
 from povmodel.measure.classify import classify, standard_at_year
-from povmodel.measure.design import SurveyDesign, ratio_by_domain
+from povmodel.measure.design import SurveyDesign, bootstrap_ratio_by_domain, ratio_by_domain
 from povmodel.measure.estimate import domain_codes
 from povmodel.measure.results import MeasureResults, tidy_rows
 
@@ -61,9 +61,14 @@ def transition_states(households: pd.DataFrame, year_from: int, year_to: int, *,
 def transitions(households: pd.DataFrame, year_from: int, year_to: int, *, by: str | Sequence[str] = "national",
                 standard: str | None = None, confidence: float = 0.95, min_n: int = 50, max_cv: float = 0.2,
                 singleton: str = "raise", weight: str = "weight", strata: str | None = "stratum",
-                psu: str | None = "psu") -> MeasureResults:
+                psu: str | None = "psu", variance: str = "taylor", replicates: int = 200,
+                seed: int | None = None) -> MeasureResults:
     """Weighted shares and numbers of households in each transition state, by domain, with
-    design-based standard errors (see module docstring)."""
+    design-based standard errors (Taylor, or a seeded Rao-Wu bootstrap; see module docstring)."""
+    if variance not in ("taylor", "bootstrap"):
+        raise PovmodelError(f"variance must be 'taylor' or 'bootstrap', not {variance!r}")
+    if variance == "bootstrap" and seed is None:
+        raise PovmodelError("the bootstrap needs an explicit seed")
     panel = transition_states(households, year_from, year_to, standard=standard)
     std = standard or standard_at_year(year_to)
     # the design is the year_to sample; households outside the panel keep their PSUs (domain -1)
@@ -80,7 +85,8 @@ def transitions(households: pd.DataFrame, year_from: int, year_to: int, *, by: s
         for s in STATES:
             y = np.zeros(len(last))
             y[position] = (panel["state"] == s).to_numpy(dtype=float)
-            share = ratio_by_domain(design, y, None, codes, len(labels))
+            share = (ratio_by_domain(design, y, None, codes, len(labels)) if variance == "taylor" else
+                     bootstrap_ratio_by_domain(design, y, None, codes, len(labels), replicates=replicates, seed=seed))
             common = {"by": dom_type, "domains": labels, "year": year_to, "standard": std, "unit": "household",
                       "confidence": confidence, "max_cv": max_cv, "min_n": min_n}
             rows.append(tidy_rows(measure=s, estimates=share.estimate, se=share.se, n=share.n, **common))
