@@ -1,0 +1,107 @@
+"""Panel pairs for re-poverty models: households observed at round t and at the next round.
+
+The target is "poor at the next round" (classified by the standard in force then) for
+households not poor at t; ``escaped`` marks households that were poor at the round before t
+and are not at t (re-poverty proper when they fall back). Features are the household's
+traits and welfare at t, its province's published figures (GSO poverty rate and income growth,
+and the spatial lag of poverty over neighbouring provinces) and its exposure to shocks (sector
+and formality of work). Ground-truth columns of synthetic data are never features.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from povmodel import admin
+from povmodel.errors import PovmodelError
+from povmodel.measure.classify import classify, standard_at_year
+from povmodel.schemas import SECTORS
+
+HOUSEHOLD_FEATURES = ("urban", "hh_size", "ethnic_minority", "head_female", "head_age", "head_education_years",
+                      "informal", "log_income_pc", "remittance_share", "deprivations", "near_poor")
+PROVINCE_FEATURES = ("province_poverty_gso", "province_income_growth", "province_poverty_lag")
+
+
+def province_features(panel: pd.DataFrame, boundaries=None, *, k_neighbours: int = 4) -> pd.DataFrame:
+    """Published province figures used as features (63 rows indexed by GSO code): the GSO
+    2016 poverty rate (share), annual growth of income per capita 2010-2016, and the spatial
+    lag of the poverty rate (mean over the ``k_neighbours`` nearest provinces, which gives
+    island provinces neighbours too)."""
+    gso = panel[(panel["source"] == "GSO survey (VHLSS)") & (panel["area_level"] == "province")]
+    rate = gso[gso["indicator"] == "poor_household_rate"].sort_values("year").groupby("area_code")["value"].last()
+    income = gso[gso["indicator"] == "income_pc_monthly"].pivot_table(index="area_code", columns="year",
+                                                                       values="value", aggfunc="first")
+    if 2010 not in income or 2016 not in income:
+        raise PovmodelError("the regional panel lacks GSO province income per capita for 2010 and 2016")
+    growth = (income[2016] / income[2010]) ** (1 / 6) - 1
+    codes = admin.province_codes()
+    out = pd.DataFrame({"province_poverty_gso": rate.reindex(codes) / 100,
+                        "province_income_growth": growth.reindex(codes)}, index=pd.Index(codes, name="province"))
+    if boundaries is not None:
+        from libpysal.weights import KNN
+
+        centroids = boundaries.set_index("code").reindex(codes).to_crs(3405).centroid
+        w = KNN.from_array(np.column_stack([centroids.x, centroids.y]), k=k_neighbours)
+        w.transform = "r"
+        values = out["province_poverty_gso"].to_numpy()
+        out["province_poverty_lag"] = [float(np.dot(list(w.weights[i]), values[list(w.neighbors[i])]))
+                                       for i in range(len(codes))]  # 63 provinces, not households
+    if out.isna().any().any():
+        bad = out.columns[out.isna().any()].tolist()
+        raise PovmodelError(f"province features missing for some provinces: {bad}")
+    return out
+
+
+def panel_pairs(survey: pd.DataFrame, provinces: pd.DataFrame, *, panel_id: str = "panel_id") -> pd.DataFrame:
+    """One row per household observed at a round and at the next one, not poor at the first.
+
+    Columns: the features (:data:`HOUSEHOLD_FEATURES`, sector dummies, province features),
+    ``poor_next`` (target), ``escaped`` (poor at the round before, not poor now), ``weight``
+    (at t), ``province``, ``year``, ``year_next`` and, for synthetic data,
+    ``truth_p_poor_next_round``.
+    """
+    if panel_id not in survey:
+        raise PovmodelError(f"re-poverty models need a panel: column {panel_id!r} is missing")
+    classes = classify(survey)
+    data = survey.assign(poor=classes["class"].eq("poor").to_numpy(), near_poor=classes["class"].eq("near_poor")
+                         .to_numpy(), deprivations=classes["deprivations"].to_numpy())
+    rounds = sorted(int(y) for y in data["year"].unique())
+    status = data.pivot_table(index=panel_id, columns="year", values="poor", aggfunc="max")
+    frames = []
+    for i, (t, nxt) in enumerate(zip(rounds[:-1], rounds[1:], strict=True)):
+        now = data[data["year"] == t].set_index(panel_id)
+        later = status[nxt].dropna()
+        both = now.index.intersection(later.index)
+        rows = now.loc[both]
+        rows = rows[~rows["poor"]]
+        previous = status[rounds[i - 1]].reindex(rows.index) if i > 0 else pd.Series(np.nan, index=rows.index)
+        frame = pd.DataFrame({
+            "year": t, "year_next": nxt, "standard_next": standard_at_year(nxt),
+            "province": rows["province"].to_numpy(), "weight": rows["weight"].to_numpy(),
+            "poor_next": later.loc[rows.index].astype(bool).to_numpy(),
+            "escaped": previous.fillna(0.0).astype(float).to_numpy() > 0,
+        }, index=rows.index)
+        frame["urban"] = rows["urban"].astype(float).to_numpy()
+        for col in ("hh_size", "head_age", "head_education_years", "deprivations"):
+            frame[col] = rows[col].astype(float).to_numpy()
+        for col in ("ethnic_minority", "head_female", "informal", "near_poor"):
+            frame[col] = rows[col].astype("boolean").fillna(False).astype(float).to_numpy()
+        frame["log_income_pc"] = np.log(np.maximum(rows["income_pc"].to_numpy(dtype=float), 1.0))
+        frame["remittance_share"] = (rows["remittances_pc"] / rows["income_pc"].clip(lower=1.0)).fillna(0).to_numpy() \
+            if "remittances_pc" in rows else 0.0
+        for sector in SECTORS:
+            frame[f"sector_{sector}"] = (rows["sector"] == sector).astype(float).to_numpy()
+        frame = frame.join(provinces, on="province")
+        if "truth_p_poor_next_round" in rows:
+            frame["truth_p_poor_next_round"] = rows["truth_p_poor_next_round"].to_numpy()
+        frames.append(frame)
+    if not frames:
+        raise PovmodelError("no household is observed in two consecutive rounds")
+    return pd.concat(frames).reset_index(names=panel_id)
+
+
+def feature_columns(pairs: pd.DataFrame) -> list[str]:
+    """The model features present in ``pairs`` (never ids, targets, weights or truth)."""
+    sector = [c for c in pairs.columns if c.startswith("sector_")]
+    return [c for c in (*HOUSEHOLD_FEATURES, *sector, *PROVINCE_FEATURES) if c in pairs.columns]
