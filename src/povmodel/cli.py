@@ -109,6 +109,33 @@ def _cmd_data_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_risk(args: argparse.Namespace) -> int:
+    import json
+
+    from povmodel import datasets, pipeline
+    from povmodel.config import load_config
+    from povmodel.risk.features import province_features
+    from povmodel.risk.validation import risk_report
+
+    config = load_config(args.config)
+    pipeline.ensure_data(seed=config.seed)
+    households, _, source = pipeline.load_households(config)
+    provinces = province_features(datasets.load_regional_panel(), datasets.load_boundaries("province"))
+    report = risk_report(households, provinces, seed=config.seed, top=args.top)
+    if args.json:
+        print(json.dumps({
+            "synthetic": source["synthetic"], "scored_year": report["scored_year"], "panel_pairs": report["pairs"],
+            "metrics": json.loads(report["metrics"].to_json(orient="records")),
+            "top_areas": json.loads(report["areas"].to_json(orient="records", force_ascii=False)),
+        }, ensure_ascii=False, indent=1))
+    else:
+        print(("SYNTHETIC households. " if source["synthetic"] else "") + "Validation (households never seen):")
+        print(report["metrics"].round(4).to_string(index=False))
+        print(f"\nProvinces with the highest expected share falling into poverty after {report['scored_year']}:")
+        print(report["areas"].round(4).to_string(index=False))
+    return 0
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from povmodel.config import load_config
     from povmodel.pipeline import run
@@ -192,6 +219,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--min-n", type=int, default=50, help="flag domains with fewer sample households")
     p.add_argument("--json", action="store_true", help="print the tidy table as JSON records")
     p.set_defaults(func=_cmd_measure)
+
+    p = sub.add_parser("risk", help="re-poverty risk: validation of the models and the provinces most at risk")
+    p.add_argument("--config", required=True, metavar="PATH")
+    p.add_argument("--top", type=int, default=10, help="number of provinces listed (default 10)")
+    p.add_argument("--json", action="store_true", help="print metrics and top areas as JSON")
+    p.set_defaults(func=_cmd_risk)
 
     p = sub.add_parser("run", help="build the results cube of a config (data/processed/cubes/<run_id>.nc)")
     p.add_argument("config", metavar="CONFIG")

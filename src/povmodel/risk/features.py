@@ -5,7 +5,8 @@ households not poor at t; ``escaped`` marks households that were poor at the rou
 and are not at t (re-poverty proper when they fall back). Features are the household's
 traits and welfare at t, its province's published figures (GSO poverty rate and income growth,
 and the spatial lag of poverty over neighbouring provinces) and its exposure to shocks (sector
-and formality of work). Ground-truth columns of synthetic data are never features.
+and formality of work; agriculture is the reference sector). Ground-truth columns of synthetic
+data are never features.
 """
 
 from __future__ import annotations
@@ -63,9 +64,7 @@ def panel_pairs(survey: pd.DataFrame, provinces: pd.DataFrame, *, panel_id: str 
     """
     if panel_id not in survey:
         raise PovmodelError(f"re-poverty models need a panel: column {panel_id!r} is missing")
-    classes = classify(survey)
-    data = survey.assign(poor=classes["class"].eq("poor").to_numpy(), near_poor=classes["class"].eq("near_poor")
-                         .to_numpy(), deprivations=classes["deprivations"].to_numpy())
+    data = _classified(survey)
     rounds = sorted(int(y) for y in data["year"].unique())
     status = data.pivot_table(index=panel_id, columns="year", values="poor", aggfunc="max")
     frames = []
@@ -78,27 +77,53 @@ def panel_pairs(survey: pd.DataFrame, provinces: pd.DataFrame, *, panel_id: str 
         previous = status[rounds[i - 1]].reindex(rows.index) if i > 0 else pd.Series(np.nan, index=rows.index)
         frame = pd.DataFrame({
             "year": t, "year_next": nxt, "standard_next": standard_at_year(nxt),
-            "province": rows["province"].to_numpy(), "weight": rows["weight"].to_numpy(),
             "poor_next": later.loc[rows.index].astype(bool).to_numpy(),
             "escaped": previous.fillna(0.0).astype(float).to_numpy() > 0,
         }, index=rows.index)
-        frame["urban"] = rows["urban"].astype(float).to_numpy()
-        for col in ("hh_size", "head_age", "head_education_years", "deprivations"):
-            frame[col] = rows[col].astype(float).to_numpy()
-        for col in ("ethnic_minority", "head_female", "informal", "near_poor"):
-            frame[col] = rows[col].astype("boolean").fillna(False).astype(float).to_numpy()
-        frame["log_income_pc"] = np.log(np.maximum(rows["income_pc"].to_numpy(dtype=float), 1.0))
-        frame["remittance_share"] = (rows["remittances_pc"] / rows["income_pc"].clip(lower=1.0)).fillna(0).to_numpy() \
-            if "remittances_pc" in rows else 0.0
-        for sector in SECTORS:
-            frame[f"sector_{sector}"] = (rows["sector"] == sector).astype(float).to_numpy()
-        frame = frame.join(provinces, on="province")
+        frame = frame.join(_features(rows, provinces))
         if "truth_p_poor_next_round" in rows:
             frame["truth_p_poor_next_round"] = rows["truth_p_poor_next_round"].to_numpy()
         frames.append(frame)
     if not frames:
         raise PovmodelError("no household is observed in two consecutive rounds")
     return pd.concat(frames).reset_index(names=panel_id)
+
+
+def _classified(survey: pd.DataFrame) -> pd.DataFrame:
+    classes = classify(survey)
+    return survey.assign(poor=classes["class"].eq("poor").to_numpy(),
+                         near_poor=classes["class"].eq("near_poor").to_numpy(),
+                         deprivations=classes["deprivations"].to_numpy())
+
+
+def _features(rows: pd.DataFrame, provinces: pd.DataFrame) -> pd.DataFrame:
+    """Model features of classified household rows (index kept), with design columns."""
+    frame = pd.DataFrame({"province": rows["province"].to_numpy(), "weight": rows["weight"].to_numpy()},
+                         index=rows.index)
+    for col in ("stratum", "psu"):
+        if col in rows:
+            frame[col] = rows[col].to_numpy()
+    frame["urban"] = rows["urban"].astype(float).to_numpy()
+    for col in ("hh_size", "head_age", "head_education_years", "deprivations"):
+        frame[col] = rows[col].astype(float).to_numpy()
+    for col in ("ethnic_minority", "head_female", "informal", "near_poor"):
+        frame[col] = rows[col].astype("boolean").fillna(False).astype(float).to_numpy()
+    income = rows["income_pc"].to_numpy(dtype=float)
+    frame["log_income_pc"] = np.log(np.maximum(income, 1.0))
+    frame["remittance_share"] = (rows["remittances_pc"].to_numpy(dtype=float) / np.maximum(income, 1.0)
+                                 if "remittances_pc" in rows else 0.0)
+    for sector in SECTORS[1:]:  # agriculture is the reference category
+        frame[f"sector_{sector}"] = (rows["sector"] == sector).astype(float).to_numpy()
+    return frame.join(provinces, on="province")
+
+
+def current_features(survey: pd.DataFrame, provinces: pd.DataFrame, year: int) -> pd.DataFrame:
+    """Features of the households not poor in ``year`` (to score their risk of being poor at
+    the next round)."""
+    data = _classified(survey[survey["year"] == year])
+    if data.empty:
+        raise PovmodelError(f"no households in {year}")
+    return _features(data[~data["poor"]], provinces).reset_index(drop=True)
 
 
 def feature_columns(pairs: pd.DataFrame) -> list[str]:

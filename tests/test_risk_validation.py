@@ -1,0 +1,51 @@
+"""Validation of the re-poverty models on the synthetic panel (scored against truth)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from conftest import ROOT, run_cli
+
+from povmodel import datasets, pipeline
+from povmodel.risk.features import panel_pairs, province_features
+from povmodel.risk.validation import validate
+
+
+@pytest.fixture(scope="module")
+def pairs(processed):
+    provinces = province_features(datasets.load_regional_panel(), datasets.load_boundaries("province"))
+    return panel_pairs(pipeline.load_synthetic_survey(), provinces)
+
+
+def test_models_beat_vep_and_track_the_truth(pairs):
+    sample = pairs.sample(frac=0.4, random_state=0)
+    table = validate(sample, n_splits=3, random_state=0).set_index(["split", "model"])
+    print("\n" + table.round(4).to_string())
+    oop = table.loc["out_of_province"]
+    assert oop.loc["logistic", "auc"] > 0.85 and oop.loc["hgb", "auc"] > 0.85
+    assert oop.loc["hgb", "auc"] > oop.loc["vep", "auc"]
+    assert oop.loc["logistic", "prob_mae_vs_truth"] < 0.03
+    assert oop.loc["logistic", "ece"] < 0.01
+    assert any(s.startswith("out_of_time") for s, _ in table.index)
+
+
+def test_shuffled_labels_score_near_chance(pairs):
+    sample = pairs.sample(frac=0.3, random_state=1).copy()
+    sample["poor_next"] = np.random.default_rng(0).permutation(sample["poor_next"].to_numpy())
+    table = validate(sample, n_splits=3, random_state=0, test_year=0).set_index(["split", "model"])
+    assert abs(table.loc[("out_of_province", "logistic"), "auc"] - 0.5) < 0.07
+
+
+@pytest.mark.slow
+def test_risk_cli_json():
+    res = run_cli("risk", "--config", str(ROOT / "configs" / "default.yaml"), "--json", "--top", "5")
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert out["synthetic"] is True and len(out["top_areas"]) == 5
+    models = {m["model"] for m in out["metrics"]}
+    assert models == {"logistic", "hgb", "vep"}
+    assert all({"auc", "brier", "ece", "prob_mae_vs_truth"} <= set(m) for m in out["metrics"])
+    shares = [a["expected_share"] for a in out["top_areas"]]
+    assert shares == sorted(shares, reverse=True)
