@@ -39,9 +39,14 @@ def test_shuffled_labels_score_near_chance(pairs):
 
 
 @pytest.mark.slow
-def test_risk_cli_json():
-    res = run_cli("risk", "--config", str(ROOT / "configs" / "default.yaml"), "--json", "--top", "5")
+def test_risk_cli_json(tmp_path):
+    res = run_cli("risk", "--config", str(ROOT / "configs" / "default.yaml"), "--json", "--top", "5",
+                  "--out", str(tmp_path / "risk.xlsx"))
     assert res.returncode == 0, res.stderr
+    import pandas as pd
+
+    exported = pd.read_excel(tmp_path / "risk.xlsx")
+    assert len(exported) == 63 and "Lai Châu" in set(exported["name"])
     out = json.loads(res.stdout)
     assert out["synthetic"] is True and len(out["top_areas"]) == 5
     models = {m["model"] for m in out["metrics"]}
@@ -49,3 +54,18 @@ def test_risk_cli_json():
     assert all({"auc", "brier", "ece", "prob_mae_vs_truth"} <= set(m) for m in out["metrics"])
     shares = [a["expected_share"] for a in out["top_areas"]]
     assert shares == sorted(shares, reverse=True)
+
+
+def test_area_export(tmp_path):
+    import pandas as pd
+
+    from povmodel.errors import PovmodelError
+    from povmodel.risk.area import export_area_risk
+
+    table = pd.DataFrame({"province": ["12"], "name": ["Lai Châu"], "expected_share": [0.04]})
+    export_area_risk(table, tmp_path / "r.csv")
+    assert (tmp_path / "r.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # BOM: Excel reads the diacritics
+    assert pd.read_csv(tmp_path / "r.csv", encoding="utf-8-sig")["name"].iloc[0] == "Lai Châu"
+    with pytest.raises(PovmodelError, match=".csv or .xlsx"):
+        export_area_risk(table, tmp_path / "r.json")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.csv"]

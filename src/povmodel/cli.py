@@ -122,6 +122,11 @@ def _cmd_risk(args: argparse.Namespace) -> int:
     households, _, source = pipeline.load_households(config)
     provinces = province_features(datasets.load_regional_panel(), datasets.load_boundaries("province"))
     report = risk_report(households, provinces, seed=config.seed, top=args.top)
+    if args.out:
+        from povmodel.risk.area import export_area_risk
+
+        written = export_area_risk(report["all_areas"], args.out)
+        print(f"ranked table of the 63 provinces written to {written}", file=sys.stderr)
     if args.json:
         print(json.dumps({
             "synthetic": source["synthetic"], "scored_year": report["scored_year"], "panel_pairs": report["pairs"],
@@ -224,6 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", required=True, metavar="PATH")
     p.add_argument("--top", type=int, default=10, help="number of provinces listed (default 10)")
     p.add_argument("--json", action="store_true", help="print metrics and top areas as JSON")
+    p.add_argument("--out", default=None, metavar="FILE", help="also export the ranked 63-province table (.csv or .xlsx)")
     p.set_defaults(func=_cmd_risk)
 
     p = sub.add_parser("run", help="build the results cube of a config (data/processed/cubes/<run_id>.nc)")

@@ -105,4 +105,5 @@ def risk_report(survey: pd.DataFrame, provinces: pd.DataFrame, *, seed: int, top
     latest = int(survey["year"].max())
     scored = current_features(survey, provinces, latest)
     areas = area_risk(scored, model.predict_proba(scored[features])[:, 1], seed=seed)
-    return {"metrics": metrics, "areas": areas.head(top), "scored_year": latest, "pairs": len(pairs)}
+    return {"metrics": metrics, "areas": areas.head(top), "all_areas": areas, "scored_year": latest,
+            "pairs": len(pairs)}
