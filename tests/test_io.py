@@ -27,3 +27,13 @@ def test_temp_file_keeps_extension(tmp_path):
     with atomic_path(tmp_path / "report.ipynb") as tmp:
         assert tmp.suffix == ".ipynb" and tmp.parent == tmp_path
         tmp.write_text("{}")
+
+
+def test_outputs_get_ordinary_permissions(tmp_path):
+    import os
+    import stat
+
+    path = write_text(tmp_path / "out.txt", "x")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask

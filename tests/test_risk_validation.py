@@ -41,12 +41,14 @@ def test_shuffled_labels_score_near_chance(pairs):
 @pytest.mark.slow
 def test_risk_cli_json(tmp_path):
     res = run_cli("risk", "--config", str(ROOT / "configs" / "default.yaml"), "--json", "--top", "5",
-                  "--out", str(tmp_path / "risk.xlsx"))
+                  "--out", str(tmp_path / "risk.xlsx"), "--map", str(tmp_path / "risk.png"))
     assert res.returncode == 0, res.stderr
     import pandas as pd
 
     exported = pd.read_excel(tmp_path / "risk.xlsx")
     assert len(exported) == 63 and "Lai Châu" in set(exported["name"])
+    assert (tmp_path / "risk.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (tmp_path / "risk.png").stat().st_size > 20_000
     out = json.loads(res.stdout)
     assert out["synthetic"] is True and len(out["top_areas"]) == 5
     models = {m["model"] for m in out["metrics"]}

@@ -127,6 +127,19 @@ def _cmd_risk(args: argparse.Namespace) -> int:
 
         written = export_area_risk(report["all_areas"], args.out)
         print(f"ranked table of the 63 provinces written to {written}", file=sys.stderr)
+    if args.map:
+        from povmodel.io import atomic_path
+        from povmodel.reports import figures
+
+        values = report["all_areas"].set_index("province")["expected_share"] * 100
+        synthetic = "SYNTHETIC households - " if source["synthetic"] else ""
+        fig = figures.province_choropleth(
+            datasets.load_boundaries("province"), datasets.load_boundaries("region"), values,
+            title=f"{synthetic}expected % of non-poor households poor at the round after {report['scored_year']}",
+            legend_label="expected share (%)", cmap="Reds")
+        with atomic_path(args.map) as tmp:
+            tmp.write_bytes(figures.figure_png(fig))
+        print(f"risk map written to {args.map}", file=sys.stderr)
     if args.json:
         print(json.dumps({
             "synthetic": source["synthetic"], "scored_year": report["scored_year"], "panel_pairs": report["pairs"],
@@ -230,6 +243,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top", type=int, default=10, help="number of provinces listed (default 10)")
     p.add_argument("--json", action="store_true", help="print metrics and top areas as JSON")
     p.add_argument("--out", default=None, metavar="FILE", help="also export the ranked 63-province table (.csv or .xlsx)")
+    p.add_argument("--map", default=None, metavar="FILE.png", help="also draw the province risk map (PNG)")
     p.set_defaults(func=_cmd_risk)
 
     p = sub.add_parser("run", help="build the results cube of a config (data/processed/cubes/<run_id>.nc)")
