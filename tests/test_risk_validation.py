@@ -29,6 +29,7 @@ def test_models_beat_vep_and_track_the_truth(pairs):
     assert oop.loc["logistic", "prob_mae_vs_truth"] < 0.03
     assert oop.loc["logistic", "ece"] < 0.01
     assert any(s.startswith("out_of_time") for s, _ in table.index)
+    assert "out_of_province_escaped" in table.index.get_level_values("split")
 
 
 def test_shuffled_labels_score_near_chance(pairs):

@@ -55,8 +55,8 @@ def _score(rows: list, split: str, test: pd.DataFrame, predictions: dict[str, np
 def validate(pairs: pd.DataFrame, *, n_splits: int = 5, random_state: int = 0,
              test_year: int | None = None) -> pd.DataFrame:
     """Scores (``auc``, ``brier``, ``ece`` and ``prob_mae_vs_truth`` where the truth is known)
-    of the logistic and gradient-boosted classifiers and of VEP, out of province and out of
-    time. ``test_year``: the round whose pairs form the out-of-time test (default: the last
+    of the logistic and gradient-boosted classifiers and of VEP, out of province (all pairs,
+    and the households that had escaped poverty at t: re-poverty proper) and out of time. ``test_year``: the round whose pairs form the out-of-time test (default: the last
     pair whose next round has the same standard as its training rounds)."""
     features = feature_columns(pairs)
     if pairs["poor_next"].nunique() < 2:
@@ -72,6 +72,9 @@ def validate(pairs: pd.DataFrame, *, n_splits: int = 5, random_state: int = 0,
             oof[name][test_idx] = fitted.predict_proba(X.iloc[test_idx])[:, 1]
         oof["vep"][test_idx] = _vep_predictions(pairs.iloc[train_idx], pairs.iloc[test_idx], features)
     _score(rows, "out_of_province", pairs, oof)
+    escaped = pairs["escaped"].to_numpy()
+    if pairs.loc[escaped, "poor_next"].nunique() == 2:  # re-poverty proper: escaped at t
+        _score(rows, "out_of_province_escaped", pairs[escaped], {k: v[escaped] for k, v in oof.items()})
     # out of time: train on earlier pairs, test on a later one under the same standard
     if test_year is None:
         first_standard = pairs.loc[pairs["year"].idxmin(), "standard_next"]
