@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +24,14 @@ from povmodel.gso_tables import (
     STANDARD_GSO_WB_EXPENDITURE,  # noqa: F401  (public: standard of GSO poverty rates 1998-2004)
     STANDARD_NONE,  # noqa: F401  (public: standard of the panel's non-poverty indicators)
 )
-from povmodel.io import raw_checksums, sha256_file, verify_raw_data, write_json, write_parquet
+from povmodel.io import (
+    raw_checksums,
+    read_json,
+    sha256_file,
+    verify_raw_data,
+    write_json,
+    write_parquet,
+)
 from povmodel.paths import processed_dir, raw_dir
 
 BOUNDARY_LEVELS = ("province", "region", "province_2025")
@@ -339,11 +345,7 @@ def _builder_digest() -> str:
 
 def build_record(out_dir: str | Path | None = None) -> dict:
     """The record of the last build (``{}`` if there is none)."""
-    path = (Path(out_dir) if out_dir is not None else processed_dir()) / BUILD_RECORD
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return {}
+    return read_json((Path(out_dir) if out_dir is not None else processed_dir()) / BUILD_RECORD, {})
 
 
 def ensure_built(out_dir: str | Path | None = None, *,

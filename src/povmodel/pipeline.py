@@ -20,7 +20,7 @@ from povmodel import datasets
 from povmodel._version import __version__
 from povmodel.config import load_config
 from povmodel.errors import PovmodelError
-from povmodel.io import atomic_path, sha256_file, write_json
+from povmodel.io import atomic_path, read_json, sha256_file, write_json
 from povmodel.paths import configs_dir, processed_dir
 
 SURVEY_FILE = "synthetic_survey.parquet"
@@ -100,11 +100,7 @@ def write_synthetic_survey(out_dir: str | Path | None = None, *, seed: int | Non
 
 def survey_record(out_dir: str | Path | None = None) -> dict:
     """The record of the last synthetic survey written (``{}`` if none)."""
-    path = (Path(out_dir) if out_dir is not None else processed_dir()) / SURVEY_RECORD
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return {}
+    return read_json((Path(out_dir) if out_dir is not None else processed_dir()) / SURVEY_RECORD, {})
 
 
 def build_data(out_dir: str | Path | None = None, *, seed: int | None = None,

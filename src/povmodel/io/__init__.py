@@ -28,6 +28,7 @@ from povmodel.io.detect import DELIMITERS
 from povmodel.io.files import (
     atomic_path,
     raw_checksums,
+    read_json,
     sha256_file,
     verify_raw_data,
     write_json,
@@ -61,6 +62,7 @@ __all__ = [
     "sha256_file",
     "verify_raw_data",
     "write_json",
+    "read_json",
     "write_parquet",
     "write_text",
 ]

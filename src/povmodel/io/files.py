@@ -63,6 +63,15 @@ def write_parquet(df, path: str | Path) -> Path:
     return Path(path)
 
 
+def read_json(path: str | Path, default: Any = None) -> Any:
+    """The JSON content of ``path``, or ``default`` if the file is missing or not valid JSON
+    (records such as build reports are rewritten when unreadable)."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return default
+
+
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
     """SHA-256 hex digest of a file."""
     h = hashlib.sha256()
