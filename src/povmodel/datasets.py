@@ -64,16 +64,20 @@ class BuildReport:
     def add_output(self, path: Path, rows: int) -> str:
         """Record a written file; returns the line to show the user."""
         self.written.append({"path": str(path), "rows": int(rows), "sha256": sha256_file(path)})
-        return f"wrote {path} ({rows} rows, sha256 {self.written[-1]['sha256'][:12]})"
+        return _wrote(self.written[-1])
 
     def exclude(self, source: str, rows: int, reason: str) -> None:
         if rows:
             self.excluded.append({"source": source, "rows": int(rows), "reason": reason})
 
     def lines(self) -> list[str]:
-        out = [f"wrote {w['path']} ({w['rows']} rows, sha256 {w['sha256'][:12]})" for w in self.written]
+        out = [_wrote(w) for w in self.written]
         out += [f"left out {e['rows']} rows of {e['source']}: {e['reason']}" for e in self.excluded]
         return out
+
+
+def _wrote(record: dict) -> str:
+    return f"wrote {record['path']} ({record['rows']} rows, sha256 {record['sha256'][:12]})"
 
 
 def _standard_id(text: str) -> str:

@@ -125,13 +125,22 @@ def household_deprivations(households: pd.DataFrame, standard: str, persons: pd.
     return deps
 
 
+def classify_under(rows: pd.DataFrame, standard: str,
+                   persons: pd.DataFrame | None = None) -> tuple[np.ndarray, pd.DataFrame]:
+    """Class codes (see :data:`povmodel.standards.CLASSES`) of ``rows`` under one standard,
+    and the indicator columns they were counted from."""
+    if "income_pc" not in rows or rows["income_pc"].isna().any():
+        raise DataValidationError(Problem("income_pc is required for classification (no missing values)",
+                                          location="income_pc"))
+    deps = household_deprivations(rows, standard, persons)
+    codes = classify_codes(rows["income_pc"], rows["urban"], deps.to_numpy().sum(axis=1), snapshot_of(standard))
+    return codes, deps
+
+
 def classify(households: pd.DataFrame, *, standard: str | None = None, persons: pd.DataFrame | None = None) -> pd.DataFrame:
     """Class of every household (``poor``, ``near_poor``, ``middle``, ``other``) and its
     deprivation count, under ``standard`` (default: the one in force at the end of each
     household's survey year). Columns: ``class``, ``deprivations``, ``standard``."""
-    if "income_pc" not in households or households["income_pc"].isna().any():
-        raise DataValidationError(Problem("income_pc is required for classification (no missing values)",
-                                          location="income_pc"))
     codes = np.zeros(len(households), dtype=np.int8)
     counts = np.zeros(len(households), dtype=np.int64)
     standards = np.empty(len(households), dtype=object)
@@ -140,9 +149,8 @@ def classify(households: pd.DataFrame, *, standard: str | None = None, persons: 
     for year, idx in groups.items():
         std = standard or standard_at_year(int(year))
         rows = households if isinstance(idx, slice) else households.iloc[idx]
-        count = household_deprivations(rows, std, persons).to_numpy().sum(axis=1)
-        codes[idx] = classify_codes(rows["income_pc"], rows["urban"], count, snapshot_of(std))
-        counts[idx] = count
+        codes[idx], deps = classify_under(rows, std, persons)
+        counts[idx] = deps.to_numpy().sum(axis=1)
         standards[idx] = std
     out = pd.DataFrame({"class": pd.Categorical.from_codes(codes, categories=list(CLASSES)),
                         "deprivations": counts, "standard": standards}, index=households.index)

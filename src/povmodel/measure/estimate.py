@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from povmodel import admin
-from povmodel.errors import DataValidationError, PovmodelError, Problem
-from povmodel.measure.classify import household_deprivations, snapshot_of, standard_at_year
+from povmodel.errors import PovmodelError
+from povmodel.measure.classify import classify_under, snapshot_of, standard_at_year
 from povmodel.measure.design import (
     Domains,
     SurveyDesign,
@@ -27,7 +27,7 @@ from povmodel.measure.design import (
     ratio_by_domain,
 )
 from povmodel.measure.results import MeasureResults, tidy_rows
-from povmodel.standards import CLASSES, classify_codes
+from povmodel.standards import CLASSES
 
 DOMAIN_TYPES = ("national", "region", "province", "urban", "ethnicity")
 CLASS_MEASURES = {"poor_rate": ("poor",), "near_poor_rate": ("near_poor",), "middle_rate": ("middle",),
@@ -145,11 +145,7 @@ def estimate(households: pd.DataFrame, *, standard: str | None = None, year: int
         variables: dict[str, np.ndarray] = {}
         denominators: dict[str, np.ndarray] = {}
         if any(m in CLASS_MEASURES or m in MPI_MEASURES for m in measures):
-            if "income_pc" not in part or part["income_pc"].isna().any():
-                raise DataValidationError(Problem("income_pc is required for classification (no missing values)",
-                                                  location="income_pc"))
-            deps = household_deprivations(part, std, persons)
-            codes = classify_codes(part["income_pc"], part["urban"], deps.to_numpy().sum(axis=1), snap)
+            codes, deps = classify_under(part, std, persons)
             for m in measures:
                 if m in CLASS_MEASURES:
                     wanted = [CLASSES.index(c) for c in CLASS_MEASURES[m]]

@@ -197,22 +197,6 @@ class ParameterTree:
             raise ConfigError(problems, title="invalid parameter changes")
         return ParameterTree(params, self.coverage, tuple(applied))
 
-    def to_records(self) -> list[dict[str, Any]]:
-        """Every dated value as a flat record (for tables and reports)."""
-        return [
-            {
-                "path": p.path,
-                "start": v.start,
-                "value": v.value,
-                "unit": p.unit,
-                "reference": v.reference,
-                "status": v.status,
-                "note": v.note,
-            }
-            for p in self.parameters.values()
-            for v in p.values
-        ]
-
 
 def _start(v: DatedValue) -> dt.date:
     return v.start

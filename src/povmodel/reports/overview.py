@@ -15,7 +15,7 @@ from povmodel.io import atomic_path, raw_checksums, write_text
 from povmodel.parameters import load_parameters
 from povmodel.provenance import provenance_record
 from povmodel.reports import figures
-from povmodel.reports.labels import label
+from povmodel.reports.labels import label, region_name
 from povmodel.reports.sections import Section
 
 
@@ -113,8 +113,7 @@ class OverviewReport:
         """Regional rates: GSO latest survey year and MOLISA 2022."""
         year, _, latest = self._gso_latest()
         regions = admin.regions()
-        regions["name"] = regions.apply(
-            lambda r: r["region_name_vi"] if self.language == "vi" else r["region_name_en"], axis=1)
+        regions["name"] = regions.apply(region_name, axis=1, language=self.language)
         gso = latest.set_index("area_code")["value"]
         p = self.panel[self.panel["source"].eq(datasets.SOURCE_MOLISA)]
         myear = int(p[p["area_level"] == "region"]["year"].max())

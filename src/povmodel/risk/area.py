@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 
 from povmodel import admin
 from povmodel.measure.design import SurveyDesign, bootstrap_ratio_by_domain
@@ -15,7 +16,7 @@ def area_risk(households: pd.DataFrame, probability, *, replicates: int = 200, s
     """Expected share and number of households poor at the next round, by province.
 
     ``households`` are the scored (not-poor) households with ``weight``, ``stratum``, ``psu``
-    and ``province``; ``probability`` their scores. Intervals are percentile-free normal
+    and ``province``; ``probability`` their scores. Intervals are normal
     intervals from a seeded Rao-Wu bootstrap of the design (the model is held fixed).
     Sorted by expected share, highest first.
     """
@@ -25,7 +26,7 @@ def area_risk(households: pd.DataFrame, probability, *, replicates: int = 200, s
     design = SurveyDesign.from_frame(households, singleton="certainty")
     est = bootstrap_ratio_by_domain(design, np.asarray(probability, dtype=float), None, domain, len(codes),
                                     replicates=replicates, seed=seed)
-    z = {0.9: 1.645, 0.95: 1.96, 0.99: 2.576}.get(confidence, 1.96)
+    z = norm.ppf(0.5 + confidence / 2)
     names = admin.provinces().set_index("code")["name"]
     out = pd.DataFrame({
         "province": codes, "name": names.reindex(codes).to_numpy(),
