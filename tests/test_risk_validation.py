@@ -32,6 +32,26 @@ def test_models_beat_vep_and_track_the_truth(pairs):
     assert "out_of_province_escaped" in table.index.get_level_values("split")
 
 
+def test_standard_change_is_a_feature(pairs):
+    """Only the 2021 -> 2022 pairs cross a change of standard, and the gap to the next
+    round's line reflects the 2022 line (higher than 2016-2020's, so the gap is smaller)."""
+    crossing = pairs.groupby("year")["standard_changes"].agg(["min", "max"])
+    assert crossing.loc[2021].tolist() == [1.0, 1.0]
+    assert crossing.drop(index=2021).to_numpy().max() == 0.0
+    gap = pairs["log_income_pc"] - pairs["log_income_to_next_line"]
+    assert gap[pairs["year"] == 2021].min() > gap[pairs["year"] == 2020].max() - 1e-9
+
+
+def test_current_features_score_the_next_round(processed):
+    from povmodel.risk.features import current_features
+
+    provinces = province_features(datasets.load_regional_panel())
+    survey = pipeline.load_synthetic_survey()
+    same = current_features(survey, provinces, 2022)
+    crossing = current_features(survey, provinces, 2021, year_next=2022)
+    assert same["standard_changes"].eq(0).all() and crossing["standard_changes"].eq(1).all()
+
+
 def test_shuffled_labels_score_near_chance(pairs):
     sample = pairs.sample(frac=0.3, random_state=1).copy()
     sample["poor_next"] = np.random.default_rng(0).permutation(sample["poor_next"].to_numpy())

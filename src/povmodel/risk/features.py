@@ -7,6 +7,12 @@ traits and welfare at t, its province's published figures (GSO poverty rate and 
 and the spatial lag of poverty over neighbouring provinces) and its exposure to shocks (sector
 and formality of work; agriculture is the reference sector). Ground-truth columns of synthetic
 data are never features.
+
+The standard can change between t and the next round (2021 -> 2022: a higher income line and
+new deprivations). Two features carry it, so that a model trained across the change stays
+calibrated for pairs that do not cross one: ``log_income_to_next_line`` (log income at t minus
+the log income line in force at the next round) and ``standard_changes`` (1 if the next round
+is classified under another standard than t).
 """
 
 from __future__ import annotations
@@ -18,9 +24,13 @@ from povmodel import admin
 from povmodel.errors import PovmodelError
 from povmodel.measure.classify import classify, standard_at_year
 from povmodel.schemas import SECTORS
+from povmodel.standards import standard_snapshot
 
 HOUSEHOLD_FEATURES = ("urban", "hh_size", "ethnic_minority", "head_female", "head_age", "head_education_years",
-                      "informal", "log_income_pc", "remittance_share", "deprivations", "near_poor")
+                      "informal", "log_income_pc", "remittance_share", "deprivations", "near_poor",
+                      "log_income_to_next_line", "standard_changes")
+#: Years between survey rounds (VHLSS is biennial), for scoring the round after the latest.
+ROUND_INTERVAL = 2
 PROVINCE_FEATURES = ("province_poverty_gso", "province_income_growth", "province_poverty_lag")
 
 
@@ -80,7 +90,7 @@ def panel_pairs(survey: pd.DataFrame, provinces: pd.DataFrame, *, panel_id: str 
             "poor_next": later.loc[rows.index].astype(bool).to_numpy(),
             "escaped": previous.fillna(0.0).astype(float).to_numpy() > 0,
         }, index=rows.index)
-        frame = frame.join(_features(rows, provinces))
+        frame = frame.join(_features(rows, provinces, t, nxt))
         if "truth_p_poor_next_round" in rows:
             frame["truth_p_poor_next_round"] = rows["truth_p_poor_next_round"].to_numpy()
         frames.append(frame)
@@ -96,8 +106,9 @@ def _classified(survey: pd.DataFrame) -> pd.DataFrame:
                          deprivations=classes["deprivations"].to_numpy())
 
 
-def _features(rows: pd.DataFrame, provinces: pd.DataFrame) -> pd.DataFrame:
-    """Model features of classified household rows (index kept), with design columns."""
+def _features(rows: pd.DataFrame, provinces: pd.DataFrame, year: int, year_next: int) -> pd.DataFrame:
+    """Model features of classified household rows observed in ``year`` (index kept), with
+    design columns; ``year_next`` is the round whose poverty is predicted."""
     frame = pd.DataFrame({"province": rows["province"].to_numpy(), "weight": rows["weight"].to_numpy()},
                          index=rows.index)
     for col in ("stratum", "psu"):
@@ -110,6 +121,10 @@ def _features(rows: pd.DataFrame, provinces: pd.DataFrame) -> pd.DataFrame:
         frame[col] = rows[col].astype("boolean").fillna(False).astype(float).to_numpy()
     income = rows["income_pc"].to_numpy(dtype=float)
     frame["log_income_pc"] = np.log(np.maximum(income, 1.0))
+    line = standard_snapshot(int(year_next)).income_line
+    urban = rows["urban"].astype(bool).to_numpy()
+    frame["log_income_to_next_line"] = frame["log_income_pc"] - np.log(np.where(urban, line.urban, line.rural))
+    frame["standard_changes"] = float(standard_at_year(year) != standard_at_year(year_next))
     frame["remittance_share"] = (rows["remittances_pc"].to_numpy(dtype=float) / np.maximum(income, 1.0)
                                  if "remittances_pc" in rows else 0.0)
     for sector in SECTORS[1:]:  # agriculture is the reference category
@@ -117,13 +132,15 @@ def _features(rows: pd.DataFrame, provinces: pd.DataFrame) -> pd.DataFrame:
     return frame.join(provinces, on="province")
 
 
-def current_features(survey: pd.DataFrame, provinces: pd.DataFrame, year: int) -> pd.DataFrame:
-    """Features of the households not poor in ``year`` (to score their risk of being poor at
-    the next round)."""
+def current_features(survey: pd.DataFrame, provinces: pd.DataFrame, year: int,
+                     year_next: int | None = None) -> pd.DataFrame:
+    """Features of the households not poor in ``year``, to score their risk of being poor at
+    round ``year_next`` (default: ``year`` + :data:`ROUND_INTERVAL`)."""
     data = _classified(survey[survey["year"] == year])
     if data.empty:
         raise PovmodelError(f"no households in {year}")
-    return _features(data[~data["poor"]], provinces).reset_index(drop=True)
+    year_next = year + ROUND_INTERVAL if year_next is None else year_next
+    return _features(data[~data["poor"]], provinces, year, year_next).reset_index(drop=True)
 
 
 def feature_columns(pairs: pd.DataFrame) -> list[str]:

@@ -24,7 +24,8 @@ from povmodel.risk.vulnerability import VulnerabilityEstimator
 from povmodel.standards import standard_snapshot
 
 #: Features of the VEP mean and variance equations: traits, not current welfare.
-VEP_EXCLUDED = ("log_income_pc", "deprivations", "near_poor", "remittance_share")
+VEP_EXCLUDED = ("log_income_pc", "deprivations", "near_poor", "remittance_share", "log_income_to_next_line",
+                "standard_changes")
 
 
 def _vep_predictions(train: pd.DataFrame, test: pd.DataFrame, features: list[str]) -> np.ndarray:
