@@ -100,5 +100,10 @@ class NotFittedError(PovmodelError, ValueError):
     """An estimator was used before ``fit``."""
 
 
+class EstimatorInputError(PovmodelError, ValueError, TypeError):
+    """An estimator got unusable data (wrong shape, missing or infinite values, text); also a
+    ``TypeError`` where scikit-learn raises one, so that estimator conventions hold."""
+
+
 class ReportError(PovmodelError):
     """One or more report notebooks failed to execute."""

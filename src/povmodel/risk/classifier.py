@@ -15,7 +15,6 @@ scaler, the base model and the calibrator.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from sklearn import config_context
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.calibration import CalibratedClassifierCV
@@ -24,9 +23,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import _check_sample_weight, check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
 from povmodel.errors import PovmodelError
+from povmodel.risk._inputs import checked, checked_weights
 
 __all__ = ["MODELS", "CALIBRATIONS", "SingleClassError", "RePovertyClassifier"]
 
@@ -38,18 +38,6 @@ CALIBRATIONS = ("isotonic", "sigmoid", None)
 
 class SingleClassError(PovmodelError, ValueError):
     """The target has a single class (among the rows with positive weight): nothing to learn."""
-
-
-def _as_numeric_frame(X):
-    """Booleans (numpy or pandas, also nullable) as floats; other inputs unchanged."""
-    if isinstance(X, pd.DataFrame):
-        bool_cols = [c for c in X.columns if pd.api.types.is_bool_dtype(X[c].dtype)]
-        if bool_cols:
-            X = X.astype({c: "float64" for c in bool_cols})
-        return X
-    if isinstance(X, np.ndarray) and X.dtype == bool:
-        return X.astype(np.float64)
-    return X
 
 
 class RePovertyClassifier(ClassifierMixin, BaseEstimator):
@@ -121,13 +109,10 @@ class RePovertyClassifier(ClassifierMixin, BaseEstimator):
     def fit(self, X, y, sample_weight=None):
         """Fit on features ``X`` (numeric or boolean) and target ``y``, weighted by ``sample_weight``."""
         self._check_params()
-        X, y = validate_data(
-            self, _as_numeric_frame(X), y, dtype=np.float64,
-            ensure_all_finite="allow-nan" if self.model == "hgb" else True,
-        )
+        X, y = checked(self, X, y, ensure_all_finite="allow-nan" if self.model == "hgb" else True)
         check_classification_targets(y)
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64, ensure_non_negative=True)
+            sample_weight = checked_weights(sample_weight, X)
             present = np.unique(y[sample_weight > 0])
         else:
             present = np.unique(y)
@@ -149,10 +134,7 @@ class RePovertyClassifier(ClassifierMixin, BaseEstimator):
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, shape ``(n, n_classes)``, columns in the order of ``classes_``."""
         check_is_fitted(self)
-        X = validate_data(
-            self, _as_numeric_frame(X), dtype=np.float64, reset=False,
-            ensure_all_finite="allow-nan" if self.model == "hgb" else True,
-        )
+        X = checked(self, X, reset=False, ensure_all_finite="allow-nan" if self.model == "hgb" else True)
         return self.estimator_.predict_proba(X)
 
     def predict(self, X) -> np.ndarray:
