@@ -79,6 +79,17 @@ def test_risk_cli_json(tmp_path):
     assert shares == sorted(shares, reverse=True)
 
 
+@pytest.mark.slow
+def test_risk_cli_districts_with_interactive_map(tmp_path):
+    res = run_cli("risk", "--config", str(ROOT / "configs" / "default.yaml"), "--json", "--top", "3",
+                  "--level", "district", "--map", str(tmp_path / "risk.html"))
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert out["level"] == "district" and len(out["top_areas"]) == 3
+    assert all(a["expected_share"] is not None and len(a["district"]) == 3 for a in out["top_areas"])
+    assert "window.PlotlyGeoAssets" in (tmp_path / "risk.html").read_text(encoding="utf-8")
+
+
 def test_area_export(tmp_path):
     import pandas as pd
 

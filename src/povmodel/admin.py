@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # geopandas is heavy: imported only where boundaries are buil
 
 PROVINCES_FILE = "vn_admin/vn_provinces_63_2008_2025.csv"
 PROVINCES_2025_FILE = "vn_admin/vn_provinces_34_2025.csv"
+DISTRICTS_FILE = "vn_admin/vn_districts_legacy.csv"
 BOUNDARIES_FILE = "boundaries_geoboundaries_vnm_adm1/geoBoundaries-VNM-ADM1.geojson"
 N_PROVINCES = 63
 N_PROVINCES_2025 = 34
@@ -119,6 +120,37 @@ def provinces() -> pd.DataFrame:
 def province_codes() -> list[str]:
     """The 63 two-digit GSO province codes, sorted."""
     return _province_table()["code"].tolist()
+
+
+@functools.lru_cache(maxsize=1)
+def _district_table() -> pd.DataFrame:
+    path = raw_dir() / DISTRICTS_FILE
+    try:
+        df = pd.read_csv(path, dtype=str, encoding="utf-8", keep_default_na=False)
+    except FileNotFoundError:
+        raise DataValidationError(Problem("district registry not found", file=str(path))) from None
+    problems = []
+    dup = df["district_code"][df["district_code"].duplicated()]
+    if len(dup):
+        problems.append(Problem("duplicate district codes", file=str(path), location="district_code",
+                                rows=len(dup), examples=tuple(dup[:5])))
+    unknown = df["province_code"][~df["province_code"].isin(province_codes())]
+    if len(unknown):
+        problems.append(Problem("unknown province codes", file=str(path), location="province_code",
+                                rows=len(unknown), examples=tuple(unknown.unique()[:5])))
+    if problems:
+        raise DataValidationError(problems)
+    return pd.DataFrame({
+        "code": df["district_code"], "name": df["district_name"], "type": df["district_type"],
+        "province": df["province_code"], "lat": df["lat"].astype(float), "lon": df["lon"].astype(float),
+    }).sort_values("code", ignore_index=True)
+
+
+def districts() -> pd.DataFrame:
+    """The 696 districts before the 2025 reform (GSO codes, names, type, province code and the
+    district centre's latitude and longitude; a fresh copy each call). No open district
+    polygons exist here: map districts as points at these centres."""
+    return _district_table().copy()
 
 
 def regions() -> pd.DataFrame:

@@ -121,35 +121,31 @@ def _cmd_risk(args: argparse.Namespace) -> int:
     pipeline.ensure_data(seed=config.seed)
     households, _, source = pipeline.load_households(config)
     provinces = province_features(datasets.load_regional_panel(), datasets.load_boundaries("province"))
-    report = risk_report(households, provinces, seed=config.seed, top=args.top)
+    report = risk_report(households, provinces, seed=config.seed, top=args.top, level=args.level)
+    plural = "provinces" if args.level == "province" else "districts"
     if args.out:
         from povmodel.risk.area import export_area_risk
 
         written = export_area_risk(report["all_areas"], args.out)
-        print(f"ranked table of the 63 provinces written to {written}", file=sys.stderr)
+        print(f"ranked table of the {len(report['all_areas'])} {plural} written to {written}", file=sys.stderr)
     if args.map:
-        from povmodel.io import atomic_path
-        from povmodel.reports import figures
+        from povmodel.reports.risk_maps import write_risk_map
 
-        values = report["all_areas"].set_index("province")["expected_share"] * 100
-        synthetic = "SYNTHETIC households - " if source["synthetic"] else ""
-        fig = figures.province_choropleth(
-            datasets.load_boundaries("province"), datasets.load_boundaries("region"), values,
-            title=f"{synthetic}expected % of non-poor households poor at the round after {report['scored_year']}",
-            legend_label="expected share (%)", cmap="Reds")
-        with atomic_path(args.map) as tmp:
-            tmp.write_bytes(figures.figure_png(fig))
-        print(f"risk map written to {args.map}", file=sys.stderr)
+        written = write_risk_map(report["all_areas"], args.map, level=args.level,
+                                 scored_year=report["scored_year"], synthetic=source["synthetic"])
+        print(f"risk map written to {written}", file=sys.stderr)
     if args.json:
         print(json.dumps({
             "synthetic": source["synthetic"], "scored_year": report["scored_year"], "panel_pairs": report["pairs"],
+            "level": args.level,
             "metrics": json.loads(report["metrics"].to_json(orient="records")),
             "top_areas": json.loads(report["areas"].to_json(orient="records", force_ascii=False)),
         }, ensure_ascii=False, indent=1))
     else:
         print(("SYNTHETIC households. " if source["synthetic"] else "") + "Validation (households never seen):")
         print(report["metrics"].round(4).to_string(index=False))
-        print(f"\nProvinces with the highest expected share falling into poverty after {report['scored_year']}:")
+        print(f"\n{plural.capitalize()} with the highest expected share falling into poverty after "
+              f"{report['scored_year']}:")
         print(report["areas"].round(4).to_string(index=False))
     return 0
 
@@ -240,10 +236,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("risk", help="re-poverty risk: validation of the models and the provinces most at risk")
     p.add_argument("--config", required=True, metavar="PATH")
-    p.add_argument("--top", type=int, default=10, help="number of provinces listed (default 10)")
+    p.add_argument("--top", type=int, default=10, help="number of areas listed (default 10)")
+    p.add_argument("--level", choices=["province", "district"], default="province",
+                   help="areas ranked, exported and mapped (districts: points at their centres)")
     p.add_argument("--json", action="store_true", help="print metrics and top areas as JSON")
-    p.add_argument("--out", default=None, metavar="FILE", help="also export the ranked 63-province table (.csv or .xlsx)")
-    p.add_argument("--map", default=None, metavar="FILE.png", help="also draw the province risk map (PNG)")
+    p.add_argument("--out", default=None, metavar="FILE", help="also export the ranked table of every area (.csv or .xlsx)")
+    p.add_argument("--map", default=None, metavar="FILE", help="also draw the risk map: .png static, .html interactive")
     p.set_defaults(func=_cmd_risk)
 
     p = sub.add_parser("run", help="build the results cube of a config (data/processed/cubes/<run_id>.nc)")

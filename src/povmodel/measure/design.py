@@ -16,6 +16,7 @@ where ``n_h`` counts every PSU of stratum ``h`` (also those with no unit in the 
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -270,6 +271,8 @@ def bootstrap_ratio_by_domain(design: SurveyDesign, y, x=None, domain=None, n_do
         den = np.bincount(d[inside], weights=wb * xv[inside], minlength=nd)
         with np.errstate(invalid="ignore", divide="ignore"):
             estimates[b] = num / den
-    variance = np.nanvar(estimates, axis=0, ddof=1)
+    with warnings.catch_warnings():  # domains without households have no replicate: variance NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        variance = np.nanvar(estimates, axis=0, ddof=1)
     return RatioEstimates(point.estimate, variance, point.n, point.denominator)
 

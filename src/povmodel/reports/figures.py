@@ -39,6 +39,33 @@ def province_choropleth(provinces, regions, values: pd.Series, *, title: str, le
     return fig
 
 
+def district_points(provinces, regions, table: pd.DataFrame, *, value: str, size: str, title: str,
+                    legend_label: str, cmap: str = "Reds") -> Figure:
+    """District values as points at the district centres (``lon``, ``lat`` columns), coloured by
+    ``value`` and sized by ``size``, over the province and region outlines; districts without a
+    value (suppressed) are small grey crosses. Districts have no open polygons here."""
+    import numpy as np
+
+    fig = Figure(figsize=(6.4, 9.0), dpi=110, layout="constrained")
+    ax = fig.add_subplot()
+    provinces.plot(ax=ax, color="#f4f4f4", edgecolor="#999999", linewidth=0.3)
+    regions.boundary.plot(ax=ax, color="#333333", linewidth=0.8)
+    shown = table[table[value].notna()]
+    sizes = shown[size].to_numpy(dtype=float)
+    points = ax.scatter(shown["lon"], shown["lat"], c=shown[value], cmap=cmap, edgecolors="#333333",
+                        linewidths=0.2, s=4 + 60 * np.sqrt(sizes / max(np.nanmax(sizes), 1.0)), zorder=3)
+    fig.colorbar(points, ax=ax, shrink=0.6, label=legend_label)
+    hidden = table[table[value].isna()]
+    if len(hidden):
+        ax.scatter(hidden["lon"], hidden["lat"], marker="x", s=6, color="#999999", linewidths=0.5, zorder=2,
+                   label="suppressed (too few sample households)")
+        ax.legend(loc="lower left", fontsize=8, frameon=False)
+    ax.set_title(title, fontsize=11)
+    ax.set_axis_off()
+    ax.set_aspect("equal")
+    return fig
+
+
 def national_series(panel: pd.DataFrame, *, language: str) -> Figure:
     """National poor-household rates: MOLISA review by standard, GSO survey estimates apart."""
     fig = Figure(figsize=(8.0, 4.2), dpi=110, layout="constrained")

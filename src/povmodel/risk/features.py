@@ -111,7 +111,7 @@ def _features(rows: pd.DataFrame, provinces: pd.DataFrame, year: int, year_next:
     design columns; ``year_next`` is the round whose poverty is predicted."""
     frame = pd.DataFrame({"province": rows["province"].to_numpy(), "weight": rows["weight"].to_numpy()},
                          index=rows.index)
-    for col in ("stratum", "psu"):
+    for col in ("stratum", "psu", "district"):
         if col in rows:
             frame[col] = rows[col].to_numpy()
     frame["urban"] = rows["urban"].astype(float).to_numpy()

@@ -94,10 +94,12 @@ def validate(pairs: pd.DataFrame, *, n_splits: int = 5, random_state: int = 0,
 
 
 def risk_report(survey: pd.DataFrame, provinces: pd.DataFrame, *, seed: int, top: int = 10,
-                n_splits: int = 5) -> dict:
-    """Validation metrics of every model and the provinces with the highest expected share of
-    households falling (back) into poverty by the next round (gradient-boosted classifier fitted
-    on every panel pair, scoring the latest round's non-poor households)."""
+                n_splits: int = 5, level: str = "province") -> dict:
+    """Validation metrics of every model and the areas (``level``: provinces or districts) with
+    the highest expected share of households falling (back) into poverty by the next round
+    (gradient-boosted classifier fitted on every panel pair, scoring the latest round's
+    non-poor households). ``areas`` holds the ``top`` areas with an estimate, ``all_areas``
+    every area (suppressed ones last)."""
     from povmodel.risk.area import area_risk
     from povmodel.risk.features import current_features, panel_pairs
 
@@ -108,6 +110,6 @@ def risk_report(survey: pd.DataFrame, provinces: pd.DataFrame, *, seed: int, top
         pairs[features], pairs["poor_next"].astype(int), sample_weight=pairs["weight"])
     latest = int(survey["year"].max())
     scored = current_features(survey, provinces, latest)
-    areas = area_risk(scored, model.predict_proba(scored[features])[:, 1], seed=seed)
-    return {"metrics": metrics, "areas": areas.head(top), "all_areas": areas, "scored_year": latest,
-            "pairs": len(pairs)}
+    areas = area_risk(scored, model.predict_proba(scored[features])[:, 1], level=level, seed=seed)
+    return {"metrics": metrics, "areas": areas[areas["expected_share"].notna()].head(top), "all_areas": areas,
+            "scored_year": latest, "pairs": len(pairs), "level": level}
