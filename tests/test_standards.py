@@ -64,3 +64,23 @@ def test_missing_income_is_an_error():
 
     with pytest.raises(PovmodelError, match="missing"):
         classify_codes([np.nan], [True], [0], standard_snapshot(2022))
+
+
+@pytest.mark.parametrize("year", [2018, 2022, 2027])
+def test_poverty_thresholds_agree_with_classification(year):
+    """poor <=> income <= threshold, for any income, area and deprivation count."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from povmodel.standards import POOR, classify_codes, poverty_thresholds, standard_snapshot
+
+    snap = standard_snapshot(year)
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(st.tuples(st.floats(0, 5e6), st.booleans(), st.integers(0, 12)), min_size=1, max_size=30))
+    def check(rows):
+        income, urban, deps = (np.array(c) for c in zip(*rows, strict=True))
+        poor = classify_codes(income, urban, deps, snap) == POOR
+        np.testing.assert_array_equal(poor, income <= poverty_thresholds(urban, deps, snap))
+
+    check()

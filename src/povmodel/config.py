@@ -23,6 +23,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from povmodel import admin
@@ -30,6 +31,7 @@ from povmodel._version import __version__
 from povmodel._yaml import line_of, read_yaml
 from povmodel.errors import ConfigError, Problem, UnknownAreaError
 from povmodel.parameters import load_parameters
+from povmodel.scenarios import Shock, Support
 
 #: Reports a config may ask for (each is a notebook in ``notebooks/``).
 ReportName = Literal["overview"]
@@ -74,10 +76,9 @@ class DataSources(StrictModel):
 
 
 class ScenarioSpec(StrictModel):
-    """A scenario: a name and a set of dated parameter changes on top of the baseline.
-
-    Later versions add shock definitions; the parameter changes are the reform mechanism.
-    """
+    """A scenario: dated parameter changes on top of the enacted parameters (the reform
+    mechanism) and, for the shock microsimulation (:mod:`povmodel.shocks`), a shock applied to
+    the households of a survey round and the support paid in response."""
 
     name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$", description="Short identifier.")]
     title: str = Field("", description="Human-readable title.")
@@ -86,6 +87,15 @@ class ScenarioSpec(StrictModel):
         default_factory=dict,
         description="{parameter.path: {YYYY-MM-DD: value}} applied on top of the dated parameters.",
     )
+    year: int | None = Field(None, description="Scenario year: the year of the shock (its poverty standard applies).")
+    baseline_round: int | None = Field(
+        None, description="Survey round whose households are shocked (a round before the shock).")
+    nowcast_growth: Annotated[float, Field(ge=-0.5, le=1.0)] = Field(
+        0.0, description="Distribution-neutral income growth from the baseline round to the scenario year.")
+    workers_per_person: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        0.56, description="Workers per household member where the data have no n_workers column.")
+    shock: Shock | None = Field(None, description="The shock (none: no shock).")
+    support: Support | None = Field(None, description="Support packages paid in response (none: no support).")
 
     @field_validator("parameter_changes")
     @classmethod
@@ -95,6 +105,35 @@ class ScenarioSpec(StrictModel):
         except ConfigError as exc:
             raise ValueError("; ".join(p.message for p in exc.problems)) from None
         return value
+
+    @model_validator(mode="after")
+    def _simulation_complete(self) -> ScenarioSpec:
+        simulated = self.shock is not None or self.support is not None
+        if simulated and (self.year is None or self.baseline_round is None):
+            raise ValueError("a scenario with a shock or support needs 'year' and 'baseline_round'")
+        if self.year is not None and self.baseline_round is not None and self.baseline_round > self.year:
+            raise ValueError(f"baseline_round {self.baseline_round} is after the scenario year {self.year}")
+        if self.support is not None:
+            params = load_parameters().with_changes(self.parameter_changes)
+            problems = []
+            for i, benefit in enumerate(self.support.benefits):
+                for key in ("amount", "payments"):
+                    path = getattr(benefit, key)
+                    if not isinstance(path, str):
+                        continue
+                    if path not in params:
+                        problems.append(f"support.benefits.{i}.{key}: unknown parameter {path!r}")
+                    elif not isinstance(params.get(path).at(self.support.date), int | float):
+                        problems.append(f"support.benefits.{i}.{key}: {path!r} has no number at "
+                                        f"{self.support.date}")
+            if problems:
+                raise ValueError("; ".join(problems))
+        return self
+
+    @property
+    def simulated(self) -> bool:
+        """True if the scenario has a shock or support for the microsimulation."""
+        return self.shock is not None or self.support is not None
 
 
 class RunConfig(StrictModel):
@@ -300,7 +339,8 @@ def _allowed_keys(model: type[BaseModel], loc: list[Any]) -> list[str]:
 
 
 def load_scenario(path: str | Path) -> ScenarioSpec:
-    """Load and validate one scenario file.
+    """Load and validate one scenario file (following ``extends:``, as configs do: a reform
+    is typically a scenario that extends another and changes some parameters).
 
     Raises
     ------
@@ -308,9 +348,9 @@ def load_scenario(path: str | Path) -> ScenarioSpec:
         Every problem at once, each with file, line and key path.
     """
     path = Path(path)
-    data, node = read_yaml(path)
-    if not isinstance(data, dict):
-        raise ConfigError(Problem("a scenario must be a mapping of keys", file=str(path)))
+    if not path.is_file():
+        raise ConfigError(Problem("scenario file not found", file=str(path)))
+    data, node = _read_with_extends(path)
     try:
         return ScenarioSpec.model_validate(data)
     except ValidationError as exc:

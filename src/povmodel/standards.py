@@ -70,3 +70,19 @@ def classify_codes(income_pc, urban, deprivations, standard: Snapshot) -> np.nda
     else:
         raise PovmodelError(f"unknown classification rule {standard.rule!r} in the parameters")
     return codes
+
+
+def poverty_thresholds(urban, deprivations, standard: Snapshot) -> np.ndarray:
+    """Each household's income threshold of poverty: poor if and only if ``income_pc <=
+    threshold`` (:func:`classify_codes` for every income at once, used where incomes change
+    many times, as in the shock microsimulation). ``-inf`` where no income makes the household
+    poor (``income_and_deprivation`` rules without enough deprivations)."""
+    is_urban = np.asarray(urban, dtype=bool)
+    deprived = np.asarray(deprivations) >= standard.deprivation_threshold
+    line = np.where(is_urban, standard.income_line.urban, standard.income_line.rural).astype(float)
+    if standard.rule == "income_or_band_with_deprivation":
+        near = np.where(is_urban, standard.near_poor_line.urban, standard.near_poor_line.rural).astype(float)
+        return np.where(deprived, near, line)
+    if standard.rule == "income_and_deprivation":
+        return np.where(deprived, line, -np.inf)
+    raise PovmodelError(f"unknown classification rule {standard.rule!r} in the parameters")

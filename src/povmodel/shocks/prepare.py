@@ -1,0 +1,227 @@
+"""Households of a survey round turned into the arrays the microsimulation draws on.
+
+Households are sorted by *cell* (province x urban x ethnicity x sector x income decile) so that
+every per-draw total is one ``np.add.reduceat`` over contiguous slices; workers are expanded
+in the same order (``n_workers`` from the data, else ``max(1, round(workers_per_person *
+hh_size))``). Each worker's probability of being affected follows the World Bank jobs-shock
+ranking in its smooth form: a logistic function of household traits (the scenario's
+``ranking``) whose intercept is solved per shock cell so that the cell's expected share of
+affected workers equals the scenario's share.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import brentq
+from scipy.special import expit
+
+from povmodel import admin
+from povmodel.errors import DataValidationError, PovmodelError, Problem
+from povmodel.measure.classify import classify, household_deprivations, standard_at_year
+from povmodel.schemas import SECTORS
+from povmodel.standards import POOR, classify_codes, poverty_thresholds, standard_snapshot
+
+#: Groupings of the results, in output order.
+GROUPINGS = ("national", "region", "province", "urban", "ethnicity", "sector", "decile")
+REQUIRED = ("year", "province", "urban", "weight", "hh_size", "income_pc", "sector", "informal")
+
+
+@dataclass
+class Prepared:
+    """Arrays of the shocked households, sorted by cell (see module docstring)."""
+
+    year: int
+    standard: str
+    weight: np.ndarray
+    size: np.ndarray
+    income: np.ndarray           # monthly income per person before the shock (nowcast)
+    labour_income: np.ndarray    # the part of it that comes from work
+    remittances: np.ndarray
+    urban: np.ndarray
+    threshold: np.ndarray        # poor iff income <= threshold
+    line: np.ndarray             # income poverty line (FGT)
+    base_class: np.ndarray       # class codes before the shock
+    escaped: np.ndarray | None   # poor at the round before the baseline round, not poor at it
+    workers: np.ndarray
+    informal: np.ndarray
+    sector: np.ndarray           # index into SECTORS
+    education: np.ndarray
+    ethnic_minority: np.ndarray
+    province: np.ndarray         # GSO code per household
+    cell_start: np.ndarray       # first household of each cell
+    cell_codes: dict[str, np.ndarray]   # grouping -> group index of each cell
+    group_labels: dict[str, list[str]]
+    worker_start: np.ndarray     # first worker of each household
+    notes: list[str]
+
+    @property
+    def n(self) -> int:
+        return len(self.weight)
+
+
+def _check_columns(households: pd.DataFrame) -> None:
+    missing = [c for c in REQUIRED if c not in households]
+    if missing:
+        raise DataValidationError([Problem("column required by the shock microsimulation", location=c)
+                                   for c in missing])
+    problems = []
+    for col in ("income_pc", "weight", "hh_size", "sector"):
+        bad = households[col].isna()
+        if bad.any():
+            problems.append(Problem("missing values", location=col, rows=int(bad.sum()),
+                                    examples=tuple(np.flatnonzero(bad.to_numpy())[:5] + 2)))
+    unknown = ~households["sector"].isin(SECTORS) & households["sector"].notna()
+    if unknown.any():
+        problems.append(Problem(f"sector must be one of {SECTORS}", location="sector", rows=int(unknown.sum()),
+                                examples=tuple(households.loc[unknown, "sector"].astype(str).unique()[:5])))
+    if problems:
+        raise DataValidationError(problems)
+
+
+def _escaped(survey: pd.DataFrame, round_year: int, rows: pd.DataFrame, poor_now: np.ndarray) -> np.ndarray | None:
+    """Poor at the previous round and not poor now, for panel households (else False); None
+    without a panel or an earlier round."""
+    earlier = sorted(y for y in survey["year"].unique() if y < round_year)
+    if "panel_id" not in survey or not earlier:
+        return None
+    prev = survey[survey["year"] == earlier[-1]]
+    prev_poor = pd.Series(classify(prev)["class"].eq("poor").to_numpy(), index=prev["panel_id"].to_numpy())
+    prev_poor = prev_poor[~prev_poor.index.duplicated()]
+    was = rows["panel_id"].map(prev_poor).fillna(False).to_numpy(dtype=bool)
+    return was & ~poor_now
+
+
+def prepare(survey: pd.DataFrame, spec) -> Prepared:
+    """The arrays of the households of ``spec.baseline_round`` in ``survey``, their incomes grown
+    by ``spec.nowcast_growth`` and classified under the standard in force in ``spec.year``."""
+    _check_columns(survey)
+    rows = survey[survey["year"] == spec.baseline_round]
+    if rows.empty:
+        rounds = sorted(int(y) for y in survey["year"].unique())
+        raise PovmodelError(f"scenario {spec.name!r}: no households in baseline round {spec.baseline_round}; "
+                            f"rounds in the data: {rounds}")
+    rows = rows.reset_index(drop=True)
+    notes = []
+    growth = 1.0 + spec.nowcast_growth
+    income = rows["income_pc"].to_numpy(dtype=float) * growth
+    remittances = (rows["remittances_pc"].fillna(0.0).to_numpy(dtype=float) * growth if "remittances_pc" in rows
+                   else np.zeros(len(rows)))
+    if "remittances_pc" not in rows:
+        notes.append("no remittances_pc column: remittance shocks have no effect")
+    standard = standard_at_year(spec.year)
+    snap = standard_snapshot(spec.year)
+    deps = household_deprivations(rows, standard).to_numpy().sum(axis=1)
+    urban = rows["urban"].astype(bool).to_numpy()
+    base_class = classify_codes(income, urban, deps, snap)
+    threshold = poverty_thresholds(urban, deps, snap)
+    line = np.where(urban, snap.income_line.urban, snap.income_line.rural).astype(float)
+    escaped = _escaped(survey, spec.baseline_round, rows, base_class == POOR)
+    if escaped is None:
+        notes.append("no panel or no earlier round: re-poverty (escaped earlier, back in) is not measured")
+    size = rows["hh_size"].to_numpy(dtype=float)
+    if "n_workers" in rows:
+        workers = np.maximum(rows["n_workers"].fillna(1).to_numpy(dtype=np.int64), 1)
+    else:
+        workers = np.maximum(np.rint(spec.workers_per_person * size), 1).astype(np.int64)
+        notes.append(f"no n_workers column: workers = max(1, round({spec.workers_per_person} x household size))")
+    sector = pd.Categorical(rows["sector"], categories=SECTORS).codes.astype(np.int64)
+    ethnic = rows["ethnic_minority"].astype("boolean").fillna(False).to_numpy(dtype=bool) \
+        if "ethnic_minority" in rows else np.zeros(len(rows), dtype=bool)
+    education = rows["head_education_years"].fillna(rows["head_education_years"].median()).to_numpy(dtype=float) \
+        if "head_education_years" in rows else np.zeros(len(rows))
+    # income deciles of persons (weight x size), before the shock
+    order = np.argsort(income, kind="stable")
+    cum = np.cumsum((rows["weight"].to_numpy() * size)[order])
+    decile = np.empty(len(rows), dtype=np.int64)
+    decile[order] = np.minimum((cum / cum[-1] * 10 - 1e-9).astype(np.int64), 9)
+    province_codes = admin.province_codes()
+    province = pd.Categorical(rows["province"], categories=province_codes).codes.astype(np.int64)
+    if (province < 0).any():
+        raise DataValidationError(Problem("unknown province codes", location="province",
+                                          rows=int((province < 0).sum())))
+    key = np.stack([province, urban.astype(np.int64), ethnic.astype(np.int64), sector, decile], axis=1)
+    cells, cell_of = np.unique(key, axis=0, return_inverse=True)
+    cell_of = cell_of.ravel()
+    order = np.argsort(cell_of, kind="stable")
+    cell_sorted = cell_of[order]
+    cell_start = np.flatnonzero(np.r_[True, cell_sorted[1:] != cell_sorted[:-1]])
+    regions = admin.provinces().set_index("code")["region_code"]
+    region_list = list(admin.REGION_ORDER)
+    region_of_province = np.array([region_list.index(regions[c]) for c in province_codes])
+    cell_codes = {
+        "national": np.zeros(len(cells), dtype=np.int64),
+        "region": region_of_province[cells[:, 0]],
+        "province": cells[:, 0],
+        "urban": cells[:, 1],
+        "ethnicity": cells[:, 2],
+        "sector": cells[:, 3],
+        "decile": cells[:, 4],
+    }
+    labels = {
+        "national": ["NATIONAL"], "region": region_list, "province": province_codes,
+        "urban": ["rural", "urban"], "ethnicity": ["kinh_hoa", "ethnic_minority"], "sector": list(SECTORS),
+        "decile": [f"D{i + 1}" for i in range(10)],
+    }
+    workers = workers[order]
+    return Prepared(
+        year=spec.year, standard=standard, weight=rows["weight"].to_numpy(dtype=float)[order], size=size[order],
+        income=income[order], labour_income=np.maximum(income - remittances, 0.0)[order],
+        remittances=remittances[order], urban=urban[order], threshold=threshold[order], line=line[order],
+        base_class=base_class[order], escaped=None if escaped is None else escaped[order], workers=workers,
+        informal=rows["informal"].astype("boolean").fillna(False).to_numpy(dtype=bool)[order],
+        sector=sector[order], education=education[order], ethnic_minority=ethnic[order],
+        province=np.asarray(province_codes)[province[order]], cell_start=cell_start, cell_codes=cell_codes,
+        group_labels=labels, worker_start=np.r_[0, np.cumsum(workers)[:-1]], notes=notes,
+    )
+
+
+def worker_probabilities(prep: Prepared, shock) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per household: probability that a worker is affected (loses work or has reduced
+    hours), probability that an affected worker lost work, and the income shares lost by a
+    worker who lost work and by one with reduced hours (zero where no shock cell applies)."""
+    n = prep.n
+    p_affected, p_lost_if_affected = np.zeros(n), np.zeros(n)
+    loss_lost, loss_reduced = np.zeros(n), np.zeros(n)
+    if shock is None or not shock.labour:
+        return p_affected, p_lost_if_affected, loss_lost, loss_reduced
+    cell = np.full(n, -1, dtype=np.int64)
+    region_of = admin.provinces().set_index("code")["region_code"]
+    region = region_of.reindex(prep.province).to_numpy()
+    for i, spec in enumerate(shock.labour):  # a loop over the scenario's cells, not households
+        match = np.ones(n, dtype=bool)
+        if spec.sector != "all":
+            match &= prep.sector == SECTORS.index(spec.sector)
+        if spec.informal is not None:
+            match &= prep.informal == spec.informal
+        if spec.regions:
+            match &= np.isin(region, spec.regions)
+        if spec.provinces:
+            match &= np.isin(prep.province, spec.provinces)
+        cell[match] = i
+    r = shock.ranking
+    score = (r.head_education_years * prep.education + r.urban * prep.urban
+             + r.ethnic_minority * prep.ethnic_minority)
+    worker_weight = prep.weight * prep.workers
+    for i, spec in enumerate(shock.labour):
+        idx = np.flatnonzero(cell == i)
+        target = spec.lose_work + spec.reduced_hours
+        if idx.size == 0 or target == 0:
+            continue
+        if target >= 1.0:
+            p_affected[idx] = 1.0
+        else:
+            z, ww = score[idx], worker_weight[idx]
+
+            def gap(alpha, z=z, ww=ww, target=target):
+                return np.dot(ww, expit(alpha + z)) / ww.sum() - target
+
+            alpha = brentq(gap, -60.0, 60.0, xtol=1e-12)
+            p_affected[idx] = expit(alpha + z)
+        p_lost_if_affected[idx] = spec.lose_work / target
+        loss_lost[idx] = spec.income_loss_lost
+        loss_reduced[idx] = spec.income_loss_reduced
+    return p_affected, p_lost_if_affected, loss_lost, loss_reduced
+
