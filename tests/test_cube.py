@@ -83,4 +83,26 @@ def test_run_cli_writes_the_cube(processed):
     assert ds.attrs["synthetic"] == "true" and ds.attrs["seed"] == 20211
     national = ds["poor_rate"].sel(scenario="baseline", area="NATIONAL")
     assert abs(float(national.sel(year=2020)) - 0.0275) < 0.003
-    assert np.isfinite(ds["poor_rate"].sel(year=2022).values).all()
+    assert np.isfinite(ds["poor_rate"].sel(scenario="baseline", year=2022).values).all()
+
+
+def test_shock_results_join_the_cube_as_scenarios(cube, tmp_path):
+    from povmodel.config import load_scenario
+    from povmodel.cube import add_simulation
+    from povmodel.shocks import simulate
+
+    ds, _ = cube
+    survey = pipeline.load_synthetic_survey()
+    spec = load_scenario(ROOT / "configs" / "scenarios" / "covid_2021_delta.yaml")
+    results = simulate(survey, spec, draws=3, seed=1)
+    merged = add_simulation(ds, results)
+    assert list(merged["scenario"].values) == ["baseline", "covid_2021_delta"]
+    assert sorted(int(y) for y in merged["year"].values) == [2020, 2021, 2022]
+    assert list(merged["standard"].values) == ["2016-2020", "2016-2020", "2022-2025"]
+    newly = merged["shock_newly_poor_households"].sel(scenario="covid_2021_delta", year=2021)
+    assert float(newly.sel(area="NATIONAL")) == pytest.approx(results.value("newly_poor_households"))
+    assert float(newly.sel(area="79")) > 0
+    # measurement variables stay with the baseline; the saved cube passes the checks
+    assert np.isnan(merged["poor_rate"].sel(scenario="covid_2021_delta")).all()
+    assert merged.attrs["run_id"] == "t"
+    open_cube(save_cube(merged, tmp_path / "c.nc"))

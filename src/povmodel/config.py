@@ -153,6 +153,8 @@ class RunConfig(StrictModel):
         default_factory=list, description="GSO codes or names of focus provinces (empty = all 63)."
     )
     scenarios: list[Path] = Field(default_factory=list, description="Scenario YAML files.")
+    draws: int = Field(100, ge=1, le=100_000,
+                       description="Monte Carlo draws of the shock microsimulation of scenarios with a shock or support.")
     reports: list[ReportName] = Field(default_factory=lambda: ["overview"], description="Reports to produce.")
     output_dir: Path = Field(Path("reports"), description="Folder receiving reports/<run_id>/.")
     report_timeout_s: int = Field(600, gt=0, le=24 * 3600, description="Per-report execution timeout.")

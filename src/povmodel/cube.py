@@ -62,6 +62,43 @@ def from_tidy(tidy: pd.DataFrame, *, scenario: str = "baseline", attrs: dict | N
     return ds
 
 
+#: Shock microsimulation metrics kept in the cube (``shock_<metric>``) and their units.
+SHOCK_METRICS = {
+    "poor_rate_scenario": "fraction of households", "poor_rate_change": "change in fraction of households",
+    "newly_poor_households": "households", "newly_poor_people": "persons", "repoor_households": "households",
+    "near_poor_to_poor_households": "households", "fgt0_change": "change in fraction of persons",
+    "fgt1_change": "change in poverty gap index", "fgt2_change": "change in squared poverty gap index",
+    "income_loss_vnd": "VND/year", "transfer_cost_vnd": "VND/year", "offset_share": "ratio",
+}
+_SHOCK_STATS = {"": "mean", "_ci_low": "low", "_ci_high": "high"}
+
+
+def add_simulation(ds: xr.Dataset, results) -> xr.Dataset:
+    """The cube with the shock microsimulation ``results`` added along the ``scenario``
+    dimension (variables ``shock_<metric>``, ``_ci_low`` and ``_ci_high``: Monte Carlo mean and
+    95% interval of the mean) for the nation, regions and provinces in the scenario year."""
+    areas = area_index()
+    level = {"national": "national", "region": "region", "province": "province"}
+    table = results.table[results.table["grouping"].isin(level)]
+    data_vars = {}
+    for metric, unit in SHOCK_METRICS.items():
+        part = table[table["metric"] == metric]
+        for suffix, column in _SHOCK_STATS.items():
+            wide = part.pivot_table(index="group", columns="scenario", values=column, aggfunc="first", dropna=False)
+            wide = wide.reindex(index=areas["area"], columns=results.scenarios)
+            values = wide.to_numpy(dtype=float).T[:, :, None]
+            data_vars[f"shock_{metric}{suffix}"] = (("scenario", "area", "year"), values, {
+                "units": unit, "measure": f"shock_{metric}", "statistic": column if suffix else "estimate",
+                "draws": results.draws, "seed": results.seed,
+                "note": "shock microsimulation (povmodel.shocks): Monte Carlo mean and 95% interval of the mean"})
+    coords = {"scenario": results.scenarios, "area": areas["area"].to_numpy(), "year": [results.year],
+              "area_level": ("area", areas["area_level"].to_numpy()),
+              "area_name": ("area", areas["area_name"].to_numpy()), "standard": ("year", [results.standard])}
+    shock = xr.Dataset(data_vars, coords=coords)
+    merged = xr.merge([ds, shock], join="outer", compat="no_conflicts", combine_attrs="override")
+    return merged
+
+
 def _netcdf_attr(value):
     """NetCDF attributes hold text and numbers only: booleans become "true"/"false", mappings JSON."""
     if isinstance(value, bool):

@@ -127,6 +127,24 @@ def ensure_data(out_dir: str | Path | None = None, *, seed: int | None = None,
     return rebuilt or not fresh
 
 
+def _add_simulations(cube, config, households, say):
+    """Run the shock microsimulation of every scenario with a shock or support and add it to
+    the cube along the ``scenario`` dimension."""
+    import time
+
+    from povmodel.cube import add_simulation
+    from povmodel.shocks import simulate
+
+    for spec in config.scenario_specs:
+        if not spec.simulated:
+            continue
+        t0 = time.perf_counter()
+        results = simulate(households, spec, draws=config.draws, seed=config.seed)
+        cube = add_simulation(cube, results)
+        say(f"simulated {spec.name}: {config.draws} draws, {time.perf_counter() - t0:.1f} s")
+    return cube
+
+
 def load_synthetic_survey(out_dir: str | Path | None = None, *, seed: int | None = None) -> pd.DataFrame:
     """The synthetic survey panel for ``seed`` (default: the default config's), built if needed.
 
@@ -183,6 +201,7 @@ def run(config, *, progress: Callable[[str], None] | None = None) -> Path:
     if missing:
         raise PovmodelError(f"the household data have no survey round for year(s) {missing}; "
                             f"rounds available: {available} (edit 'years' in {config.source})")
+    households_all = households
     households = households[households["year"].isin(config.years)]
     standard = None if config.standard == "auto" else config.standard
     areas = ["national", "region", "province"]
@@ -191,6 +210,7 @@ def run(config, *, progress: Callable[[str], None] | None = None) -> Path:
     scenario = config.scenario_specs[0].name if config.scenario_specs else "baseline"
     attrs = {**provenance_record(config), **source, "note": SYNTHETIC_NOTE if source["synthetic"] else ""}
     cube = from_tidy(results.to_frame(), scenario=scenario, attrs={k: v for k, v in attrs.items() if v is not None})
+    cube = _add_simulations(cube, config, households_all, say)
     path = save_cube(cube, processed_dir() / "cubes" / f"{config.run_id}.nc")
     say(f"wrote {path}: {len(cube.area)} areas x {len(cube.year)} years, measures {', '.join(RUN_MEASURES + MPI_RUN_MEASURES)}")
     return path
