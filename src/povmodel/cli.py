@@ -209,6 +209,56 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_sae(args: argparse.Namespace) -> int:
+    import json
+
+    from povmodel import datasets, pipeline
+    from povmodel.config import load_config
+    from povmodel.spatial.province_fh import province_covariates, province_fay_herriot
+
+    config = load_config(args.config)
+    pipeline.ensure_data(seed=config.seed)
+    households, _, source = pipeline.load_households(config)
+    boundaries = datasets.load_boundaries("province")
+    covariates = province_covariates(datasets.load_regional_panel(), boundaries)
+    standard = None if config.standard == "auto" else config.standard
+    table, fit = province_fay_herriot(households, covariates, year=args.year, measure=args.measure,
+                                      standard=standard)
+    synthetic = bool(source.get("synthetic"))
+    if args.out:
+        from povmodel.risk.area import export_area_risk
+
+        print(f"province table written to {export_area_risk(table, args.out)}", file=sys.stderr)
+    if args.map:
+        from pathlib import Path
+
+        from povmodel.io import atomic_path, write_text
+        from povmodel.reports import figures, sae_maps
+
+        prefix = "SYNTHETIC households - " if synthetic else ""
+        title = f"{prefix}{args.measure} {args.year}: Fay-Herriot estimate and CV"
+        path = Path(args.map)
+        if path.suffix.lower() == ".html":
+            write_text(path, sae_maps.estimate_cv_html(boundaries, table, title=title, language=config.language,
+                                                       area="province"))
+        else:
+            fig = sae_maps.estimate_cv_maps(boundaries, datasets.load_boundaries("region"), table, title=title,
+                                            language=config.language, area="province")
+            with atomic_path(path) as tmp:
+                tmp.write_bytes(figures.figure_png(fig))
+        print(f"map written to {path}", file=sys.stderr)
+    if args.json:
+        print(json.dumps({"synthetic": synthetic, "year": args.year, "measure": args.measure,
+                          "model": {"sigma2_u": float(fit.sigma2_u), "beta": fit.beta.to_dict(),
+                                    "converged": bool(fit.converged)},
+                          "provinces": json.loads(table.to_json(orient="records", force_ascii=False))},
+                         ensure_ascii=False, indent=1))
+    else:
+        print(("SYNTHETIC households. " if synthetic else "") + fit.summary())
+        print(table.sort_values("estimate", ascending=False).head(args.top).round(4).to_string(index=False))
+    return 0
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from povmodel.config import load_config
     from povmodel.pipeline import run
@@ -315,6 +365,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print national and province results as JSON")
     p.add_argument("--out", default=None, metavar="FILE", help="also export the tidy results (.csv or .xlsx)")
     p.set_defaults(func=_cmd_simulate)
+
+    p = sub.add_parser("sae", help="province poverty map: direct survey estimates + Fay-Herriot on real covariates")
+    p.add_argument("--config", required=True, metavar="PATH")
+    p.add_argument("--year", type=int, required=True, help="survey round")
+    p.add_argument("--measure", default="poor_rate", choices=["poor_rate", "near_poor_rate", "fgt0"],
+                   help="rate to estimate (default poor_rate)")
+    p.add_argument("--top", type=int, default=10, help="provinces printed (default 10)")
+    p.add_argument("--json", action="store_true", help="print the model and the 63 provinces as JSON")
+    p.add_argument("--out", default=None, metavar="FILE", help="also export the table (.csv or .xlsx)")
+    p.add_argument("--map", default=None, metavar="FILE", help="also draw estimate and CV maps (.png or .html)")
+    p.set_defaults(func=_cmd_sae)
 
     p = sub.add_parser("run", help="build the results cube of a config (data/processed/cubes/<run_id>.nc)")
     p.add_argument("config", metavar="CONFIG")
