@@ -10,7 +10,11 @@ import pytest
 from conftest import ROOT, run_cli
 
 from povmodel import datasets, pipeline
-from povmodel.spatial.province_fh import PROVINCE_COVARIATES, province_covariates, province_fay_herriot
+from povmodel.spatial.province_fh import (
+    PROVINCE_COVARIATES,
+    province_covariates,
+    province_fay_herriot,
+)
 
 
 @pytest.fixture(scope="module")
