@@ -74,6 +74,16 @@ def test_fay_herriot_beats_direct_on_small_areas(census):
     assert (scores["replicates"] <= 6).all()
 
 
+def test_ebp_beats_direct_and_fay_herriot(census):
+    r = pseudo_census_experiment(census, area="district", covariates=COVARIATES, line=line, replicates=4, seed=5,
+                                 ebp_draws=20)
+    s = r.summary().set_index(["areas_group", "method"])
+    print("\n" + s.round(4).to_string())
+    for group in ("all areas", "smaller half"):
+        assert s.loc[(group, "ebp"), "mean_rmse"] < s.loc[(group, "direct"), "mean_rmse"]
+        assert s.loc[(group, "ebp"), "mean_abs_bias"] <= s.loc[(group, "direct"), "mean_abs_bias"] * 1.2
+
+
 def test_experiment_errors(census):
     with pytest.raises(DataValidationError, match="nope"):
         pseudo_census_experiment(census, area="district", covariates=["nope"], line=line, seed=1)

@@ -196,12 +196,12 @@ def _fay_herriot(direct: pd.DataFrame, x_means: pd.DataFrame, areas, r: int) -> 
 
 
 def _ebp(sample, census, area, covariates, line_of, areas, direct, r, draws, *, seed) -> pd.DataFrame:
-    """EBP of the share below the line (log income, nested error at the area)."""
+    """CensusEB of the share below the line (log income, nested error at the area)."""
     from povmodel.spatial.ebp import EBP
 
-    fit = EBP(transform="log", indicators=("fgt0",), line=line_of, L=draws, seed=seed).fit(
-        sample, y="income_pc", covariates=list(covariates), area=area)
-    table = fit.predict(census, area=area).to_frame()
+    fit = EBP(transform="log", indicators=("fgt0",), line="_line", L=draws, seed=seed).fit(
+        sample.assign(_line=line_of(sample)), y="income_pc", covariates=list(covariates), area=area)
+    table = fit.predict(census.assign(_line=line_of(census)), area=area).to_frame()
     table = table[table["indicator"] == "fgt0"].set_index("area").reindex(list(areas))
     est = table["estimate"].to_numpy()
     return pd.DataFrame({"replicate": r, "method": "ebp", "area": list(areas), "estimate": est,
