@@ -213,13 +213,15 @@ def worker_probabilities(prep: Prepared, shock) -> tuple[np.ndarray, np.ndarray,
         if target >= 1.0:
             p_affected[idx] = 1.0
         else:
-            z, ww = score[idx], worker_weight[idx]
+            # the share depends on the scores only through their distinct values (a few dozen)
+            z, inverse = np.unique(score[idx], return_inverse=True)
+            ww = np.bincount(inverse.ravel(), weights=worker_weight[idx]) / worker_weight[idx].sum()
 
             def gap(alpha, z=z, ww=ww, target=target):
-                return np.dot(ww, expit(alpha + z)) / ww.sum() - target
+                return float((ww * expit(alpha + z)).sum()) - target
 
             alpha = brentq(gap, -60.0, 60.0, xtol=1e-12)
-            p_affected[idx] = expit(alpha + z)
+            p_affected[idx] = expit(alpha + score[idx])
         p_lost_if_affected[idx] = spec.lose_work / target
         loss_lost[idx] = spec.income_loss_lost
         loss_reduced[idx] = spec.income_loss_reduced

@@ -100,6 +100,7 @@ def scenario_metrics(s: dict[str, np.ndarray], f: dict[str, np.ndarray], benefit
 
 
 def _summarise(values: np.ndarray) -> dict[str, np.ndarray]:
+    """Mean, Monte Carlo interval of the mean and draw percentiles over the first axis."""
     draws = values.shape[0]
     constant = (values == values[0]).all(axis=0)  # e.g. baseline figures: exactly, not up to rounding
     mean = np.where(constant, values[0], values.mean(axis=0))
@@ -190,7 +191,8 @@ def assemble(prep: Prepared, plans, totals: np.ndarray, pair: np.ndarray | None,
              seed: int) -> SimulationResults:
     """Aggregate cell totals to every grouping and summarise over draws."""
     fixed = fixed_totals(prep)
-    frames = []
+    columns: dict[str, list] = {k: [] for k in ("scenario", "grouping", "group", "metric", "mean", "low", "high",
+                                                "p2_5", "p97_5", "sample_households", "quality")}
     for grouping in GROUPINGS:
         labels = prep.group_labels[grouping]
         to_groups = _grouper(prep.cell_codes[grouping], len(labels))
@@ -207,13 +209,19 @@ def assemble(prep: Prepared, plans, totals: np.ndarray, pair: np.ndarray | None,
                 p = to_groups(pair)
                 metrics["winners_share"] = _ratio(p[:, 0], f["households"])
                 metrics["losers_share"] = _ratio(p[:, 1], f["households"])
-            for metric, values in metrics.items():
-                stats = _summarise(values)
-                frame = pd.DataFrame({"scenario": plan.name, "grouping": grouping, "group": labels,
-                                      "metric": metric, **stats, "sample_households": sample.astype(np.int64),
-                                      "quality": quality})
-                frames.append(frame[sample > 0])
-    table = pd.concat(frames, ignore_index=True)
+            names = list(metrics)
+            stats = _summarise(np.stack([metrics[m] for m in names], axis=1))  # (metrics, groups) each
+            keep = np.flatnonzero(sample > 0)
+            n_metrics, n_keep = len(names), len(keep)
+            columns["scenario"].append(np.full(n_metrics * n_keep, plan.name, dtype=object))
+            columns["grouping"].append(np.full(n_metrics * n_keep, grouping, dtype=object))
+            columns["group"].append(np.tile(np.asarray(labels, dtype=object)[keep], n_metrics))
+            columns["metric"].append(np.repeat(np.asarray(names, dtype=object), n_keep))
+            for stat, values in stats.items():
+                columns[stat].append(values[:, keep].ravel())
+            columns["sample_households"].append(np.tile(sample[keep].astype(np.int64), n_metrics))
+            columns["quality"].append(np.tile(quality[keep].astype(object), n_metrics))
+    table = pd.DataFrame({k: np.concatenate(v) for k, v in columns.items()})
     hidden = table["quality"] == "suppressed"
     table.loc[hidden, ["mean", "low", "high", "p2_5", "p97_5"]] = np.nan
     return SimulationResults(table=table, draws=draws, seed=seed, scenarios=[p.name for p in plans],

@@ -15,7 +15,7 @@ on how draws are split across workers):
 4. households are re-classified with their poverty thresholds under the standard in force and
    compared with the no-shock baseline (the same households, incomes nowcast, no transfers).
 
-Totals are summed per cell of households (one ``reduceat`` per draw) and aggregated to every
+Totals are summed per cell of households (one ``reduceat`` per metric and draw) and aggregated to every
 grouping afterwards. Two scenarios run in the same pass share every random number (common
 random numbers), which is what makes a reform's winners and losers well defined.
 """
@@ -140,25 +140,33 @@ def _incomes(prep: Prepared, plan: _Plan, u: np.ndarray, v: np.ndarray):
     return prep.income - loss + transfers_pc, loss, month_loss, affected, by_benefit
 
 
-def _metrics(prep: Prepared, income, loss, month_loss, affected, by_benefit) -> np.ndarray:
+def _metric_rows(prep: Prepared, income, loss, month_loss, affected, by_benefit):
+    """The per-household rows of :data:`_ROWS` (then one per benefit), one at a time so that
+    each is summed per cell and freed before the next is built."""
     hw, pw = prep.weight, prep.weight * prep.size
     poor = income <= prep.threshold
     poor_before = prep.base_class == POOR
     newly = poor & ~poor_before
-    gap = np.clip(1.0 - income / prep.line, 0.0, None)
     fell = month_loss > 0
-    annual = prep.size * 12
-    rows = [
-        hw * poor, pw * poor, hw * newly, pw * newly,
-        hw * (newly & prep.escaped) if prep.escaped is not None else np.zeros(prep.n),
-        hw * (newly & (prep.base_class == NEAR_POOR)), hw * (poor_before & ~poor),
-        pw * (income < prep.line), pw * gap, pw * gap**2,
-        hw * loss * annual, hw * sum(by_benefit, np.zeros(prep.n)),
-        hw * fell, hw * (fell & (prep.income - month_loss < prep.line)), hw * (fell & (prep.income < prep.line)),
-        hw * affected,
-        *(hw * b for b in by_benefit),
-    ]
-    return np.stack(rows)
+    yield hw * poor
+    yield pw * poor
+    yield hw * newly
+    yield pw * newly
+    yield hw * (newly & prep.escaped) if prep.escaped is not None else np.zeros(prep.n)
+    yield hw * (newly & (prep.base_class == NEAR_POOR))
+    yield hw * (poor_before & ~poor)
+    yield pw * (income < prep.line)
+    gap = np.clip(1.0 - income / prep.line, 0.0, None)
+    yield pw * gap
+    yield pw * gap**2
+    yield hw * loss * (prep.size * 12)
+    yield hw * sum(by_benefit, np.zeros(prep.n))
+    yield hw * fell
+    yield hw * (fell & (prep.income - month_loss < prep.line))
+    yield hw * (fell & (prep.income < prep.line))
+    yield hw * affected
+    for b in by_benefit:
+        yield hw * b
 
 
 def run_draws(prep: Prepared, specs: list, *, draws: int, seed: int, workers: int | None = None,
@@ -183,8 +191,8 @@ def run_draws(prep: Prepared, specs: list, *, draws: int, seed: int, workers: in
         incomes = []
         for k, plan in enumerate(plans):
             income, loss, month_loss, affected, by_benefit = _incomes(prep, plan, u, v)
-            m = _metrics(prep, income, loss, month_loss, affected, by_benefit)
-            totals[d, k, : m.shape[0]] = np.add.reduceat(m, prep.cell_start, axis=1)
+            for i, row in enumerate(_metric_rows(prep, income, loss, month_loss, affected, by_benefit)):
+                totals[d, k, i] = np.add.reduceat(row, prep.cell_start)
             incomes.append(income)
         if pair is not None:
             diff = incomes[1] - incomes[0]
