@@ -284,6 +284,98 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 1 if result.failed else 0
 
 
+def _cmd_forecast(args: argparse.Namespace) -> int:
+    import json
+    import math
+
+    from povmodel import pipeline
+    from povmodel.config import load_config
+    from povmodel.forecast.planning import forecast_paths, scenario_shock
+    from povmodel.forecast.targets import light_counts
+
+    t0 = time.perf_counter()
+    config = load_config(args.config)
+    text = str(args.years).strip()
+    parts = text.split("-")
+    if len(parts) not in (1, 2) or not all(p.strip().isdigit() for p in parts):
+        raise PovmodelError(f"--years {text!r}: expected FIRST-LAST (e.g. 2021-2025) or one year")
+    first, last = int(parts[0]), int(parts[-1])
+    if last < first:
+        raise PovmodelError(f"--years {text!r}: the last year {last} is before the first {first}")
+    spec = None
+    if args.scenario is not None:
+        known = {s.name: s for s in config.scenario_specs}
+        if args.scenario not in known:
+            raise PovmodelError(f"--scenario {args.scenario!r}: no such scenario in {args.config}; known: "
+                                f"{', '.join(known) or 'none'}")
+        spec = known[args.scenario]
+        if spec.shock is not None and spec.baseline_round is not None and spec.baseline_round > args.origin:
+            raise PovmodelError(f"--scenario {spec.name}: its baseline_round {spec.baseline_round} is after the origin "
+                                f"{args.origin} (the forecast may only use data up to the origin)")
+    pipeline.ensure_data(seed=config.seed)
+    households, _, source = pipeline.load_households(config)
+    shock, extra_notes = None, []
+    if spec is not None and spec.shock is not None and spec.year is not None and spec.year <= args.origin:
+        extra_notes.append(f"scenario {spec.name}: its year {spec.year} is not after the origin {args.origin}; the "
+                           "shock is already in the data the forecast starts from and is not added")
+    elif spec is not None and spec.shock is not None:
+        from povmodel.shocks import simulate
+
+        sim = simulate(households, spec, draws=config.draws, seed=config.seed)
+        shock = scenario_shock(sim.wide("national"), sim.wide("province"), name=spec.name, year=spec.year,
+                               standard=sim.standard)
+        extra_notes.append(f"scenario {spec.name}: shock microsimulation of round {spec.baseline_round}, "
+                           f"{config.draws} draws (config 'draws'), mean poor-rate change by province")
+    elif spec is not None:
+        extra_notes.append(f"scenario {spec.name} has no shock: the paths are the baseline forecast")
+    result = forecast_paths(config, households=households, origin=args.origin, standard=args.standard,
+                            years=range(first, last + 1), draws=args.draws, seed=args.seed, model=args.model,
+                            shock=shock, coherence=args.coherence, synthetic=bool(source.get("synthetic")))
+    notes = [*extra_notes, *result.notes]
+    elapsed = time.perf_counter() - t0
+    if args.json:
+        def clean(rows):
+            return [{k: (None if isinstance(v, float) and not math.isfinite(v) else v) for k, v in r.items()}
+                    for r in rows]
+
+        nat_bridge = result.bridge[result.bridge["area"] == "NATIONAL"] if len(result.bridge) else result.bridge
+        print(json.dumps({
+            "origin": result.origin, "standard": result.standard, "model": result.model, "draws": result.draws,
+            "seed": result.seed, "years": list(result.years), "base_year": result.base_year,
+            "scenario": spec.name if spec is not None else None, "synthetic": result.synthetic, "coherence": args.coherence,
+            "seconds": round(elapsed, 3), "notes": notes, "records": clean(result.records()),
+            "targets": clean(result.target_records()),
+            "bridge": clean(json.loads(nat_bridge.to_json(orient="records"))) if len(nat_bridge) else [],
+        }, ensure_ascii=False, indent=1))
+        return 0
+    tag = "SYNTHETIC households (calibrated to published rates; not official statistics). " if result.synthetic else ""
+    print(f"{tag}Forecast from origin {result.origin}, standard {result.standard}, model {result.model}, "
+          f"{result.draws} draws, seed {result.seed}" + (f", scenario {spec.name}" if spec is not None else ""))
+    paths = result.paths[result.paths["area_level"].isin(["national", "region"])].copy()
+    paths["value"] = [f"{m:5.2f} [{lo:5.2f}, {hi:5.2f}]{'' if k == 'forecast' else ' *'}"
+                      for m, lo, hi, k in zip(paths["mean"], paths["low"], paths["high"], paths["kind"], strict=True)]
+    for indicator, part in paths.groupby("indicator", sort=False):
+        wide = part.pivot_table(index=["area", "area_name"], columns="year", values="value", aggfunc="first",
+                                sort=False)
+        synthetic = "SYNTHETIC " if part["synthetic"].any() else ""
+        print(f"\n{indicator} (%; mean and 95% interval; * history) - {synthetic}national and regions:")
+        print(wide.to_string())
+    targets = result.targets
+    nat = targets[targets["area_level"] == "national"]
+    if len(nat):
+        print(f"\nTargets {result.base_year + 1}-{result.years[-1]} (national; probability of meeting them):")
+        print(nat[["target", "threshold", "unit", "probability", "light", "expected", "status"]]
+              .round(3).to_string(index=False))
+        counts = light_counts(targets, "province")
+        if len(counts):
+            print("\nProvinces by traffic light (green P >= 0.8, amber 0.5-0.8, red < 0.5):")
+            print(counts.to_string())
+    for line in notes:
+        print(f"note: {line}")
+    print(f"({elapsed:.1f} s)")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``povmodel`` command."""
     parser = argparse.ArgumentParser(
@@ -377,6 +469,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--map", default=None, metavar="FILE", help="also draw estimate and CV maps (.png or .html)")
     p.set_defaults(func=_cmd_sae)
 
+    p = sub.add_parser("forecast", help="national, regional and province poverty paths with intervals and "
+                                        "the probability of meeting the programme's targets")
+    p.add_argument("--config", required=True, metavar="PATH")
+    p.add_argument("--origin", type=int, default=2020, help="last year of data used (default 2020)")
+    p.add_argument("--scenario", default=None, metavar="NAME",
+                   help="a scenario of the config: its shock (if any) enters the forecast years")
+    p.add_argument("--standard", choices=["2016-2020", "2022-2025", "2027-2030"], default="2022-2025",
+                   help="poverty standard of the paths (default 2022-2025)")
+    p.add_argument("--years", default="2021-2025", metavar="FIRST-LAST", help="years reported (default 2021-2025)")
+    p.add_argument("--draws", type=int, default=1000, help="simulated paths (default 1000)")
+    p.add_argument("--seed", type=int, default=None, help="seed (default: the config's)")
+    p.add_argument("--model", default="combination",
+                   help="combination (default), logit_trend, damped_ets, panel_convergence, growth_pass_through, "
+                        "last_value or national_trend")
+    p.add_argument("--coherence", default="mint",
+                   help="mint (default): national and provinces reconciled on counts; top-down: the national path "
+                        "is binding")
+    p.add_argument("--json", action="store_true", help="print the paths and target probabilities as JSON")
+    p.set_defaults(func=_cmd_forecast)
+
     p = sub.add_parser("run", help="build the results cube of a config (data/processed/cubes/<run_id>.nc)")
     p.add_argument("config", metavar="CONFIG")
     p.set_defaults(func=_cmd_run)
@@ -407,6 +519,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         _err("interrupted")
         return 130
+    except BrokenPipeError:  # output piped into a command that stopped reading (e.g. head)
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":
