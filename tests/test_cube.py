@@ -106,3 +106,26 @@ def test_shock_results_join_the_cube_as_scenarios(cube, tmp_path):
     assert np.isnan(merged["poor_rate"].sel(scenario="covid_2021_delta")).all()
     assert merged.attrs["run_id"] == "t"
     open_cube(save_cube(merged, tmp_path / "c.nc"))
+
+
+def test_forecasts_join_the_cube_coherently(cube, tmp_path):
+    from povmodel.cube import add_forecast
+    from povmodel.forecast.planning import forecast_paths
+
+    ds, _ = cube
+    survey = pipeline.load_synthetic_survey()
+    paths = forecast_paths(None, households=survey, origin=2020, draws=60, seed=3, synthetic=True).paths
+    merged = add_forecast(ds, paths, scenario="baseline", origin=2020)
+    assert sorted(int(y) for y in merged["year"].values) == [2020, 2021, 2022, 2023, 2024, 2025]
+    assert list(merged["standard"].values[-3:]) == ["2022-2025"] * 3
+    rate = merged["forecast_poor_rate"].sel(scenario="baseline", year=[2021, 2022, 2023, 2024, 2025])
+    assert np.isfinite(rate.values).all() and ((rate >= 0) & (rate <= 1)).all()
+    low = merged["forecast_poor_rate_ci_low"].sel(scenario="baseline", year=2025)
+    high = merged["forecast_poor_rate_ci_high"].sel(scenario="baseline", year=2025)
+    assert (low <= rate.sel(year=2025) + 1e-12).all() and (rate.sel(year=2025) <= high + 1e-12).all()
+    # the nation lies within its provinces' range (provinces are reconciled to it, counts add up)
+    provinces = rate.sel(area=[a for a in rate["area"].values if len(str(a)) == 2 and str(a).isdigit()])
+    national = rate.sel(area="NATIONAL")
+    assert ((provinces.min("area") <= national) & (national <= provinces.max("area"))).all()
+    assert merged["poor_rate"].sel(scenario="baseline", year=2020).notnull().all()
+    open_cube(save_cube(merged, tmp_path / "f.nc"))

@@ -136,6 +136,25 @@ class ScenarioSpec(StrictModel):
         return self.shock is not None or self.support is not None
 
 
+class ForecastSettings(StrictModel):
+    """Forecasts added to the results cube by ``povmodel run`` (one per scenario)."""
+
+    origin: int = Field(2020, description="Last year of data the forecasts use.")
+    standard: Literal["2016-2020", "2022-2025"] = Field("2022-2025", description="Standard of the forecast rates.")
+    first_year: int = Field(2021, description="First forecast year reported.")
+    last_year: int = Field(2025, description="Last forecast year reported.")
+    model: Literal["combination", "logit_trend", "damped_ets", "panel_convergence", "growth_pass_through"] = Field(
+        "combination", description="Forecast model.")
+    draws: int = Field(1000, ge=10, le=100_000, description="Simulated paths.")
+
+    @model_validator(mode="after")
+    def _years_in_order(self) -> ForecastSettings:
+        if not self.origin < self.last_year or self.first_year > self.last_year:
+            raise ValueError(f"need origin < last_year and first_year <= last_year "
+                             f"(origin {self.origin}, years {self.first_year}-{self.last_year})")
+        return self
+
+
 class RunConfig(StrictModel):
     """One run of povmodel: data, years, standard, seed, scenarios and the report set."""
 
@@ -153,6 +172,7 @@ class RunConfig(StrictModel):
         default_factory=list, description="GSO codes or names of focus provinces (empty = all 63)."
     )
     scenarios: list[Path] = Field(default_factory=list, description="Scenario YAML files.")
+    forecast: ForecastSettings | None = Field(None, description="Forecasts added to the results cube (none: no forecast).")
     draws: int = Field(100, ge=1, le=100_000,
                        description="Monte Carlo draws of the shock microsimulation of scenarios with a shock or support.")
     reports: list[ReportName] = Field(default_factory=lambda: ["overview"], description="Reports to produce.")

@@ -99,6 +99,40 @@ def add_simulation(ds: xr.Dataset, results) -> xr.Dataset:
     return merged
 
 
+#: Forecast indicators kept in the cube (``forecast_<indicator>``).
+FORECAST_INDICATORS = ("poor_rate", "near_poor_rate")
+
+
+def add_forecast(ds: xr.Dataset, paths: pd.DataFrame, *, scenario: str, origin: int) -> xr.Dataset:
+    """The cube with forecast paths (:func:`povmodel.forecast.planning.forecast_paths`) added for
+    ``scenario``: variables ``forecast_<indicator>``, ``_ci_low``, ``_ci_high`` (fractions; the
+    standard of the forecast in the variable attributes) in the forecast years after ``origin``."""
+    from povmodel.standards import standard_snapshot
+
+    areas = area_index()
+    rows = paths[(paths["kind"] == "forecast") & paths["indicator"].isin(FORECAST_INDICATORS)]
+    years = sorted(int(y) for y in rows["year"].unique())
+    data_vars = {}
+    for indicator, part in rows.groupby("indicator"):
+        standard = str(part["standard"].iloc[0])
+        for suffix, column in (("", "mean"), ("_ci_low", "low"), ("_ci_high", "high")):
+            wide = part.pivot_table(index="area", columns="year", values=column, aggfunc="first")
+            values = wide.reindex(index=areas["area"], columns=years).to_numpy(dtype=float)[None] / 100
+            data_vars[f"forecast_{indicator}{suffix}"] = (("scenario", "area", "year"), values, {
+                "units": "fraction of households", "measure": f"forecast_{indicator}",
+                "statistic": column if suffix else "estimate", "standard": standard, "origin": origin,
+                "synthetic": "true" if bool(part["synthetic"].any()) else "false",
+                "note": "forecast (povmodel.forecast): mean of simulated paths and 95% interval"})
+    forecast = xr.Dataset(data_vars, coords={"scenario": [scenario], "area": areas["area"].to_numpy(),
+                                             "year": years})
+    base = ds.drop_vars("standard") if "standard" in ds.coords else ds
+    merged = xr.merge([base, forecast], join="outer", compat="no_conflicts", combine_attrs="override")
+    known = dict(zip(ds["year"].values.tolist(), ds["standard"].values.tolist(), strict=True)) \
+        if "standard" in ds.coords else {}
+    labels = [known.get(int(y)) or str(standard_snapshot(int(y)).standard) for y in merged["year"].values]
+    return merged.assign_coords(standard=("year", labels))
+
+
 def _netcdf_attr(value):
     """NetCDF attributes hold text and numbers only: booleans become "true"/"false", mappings JSON."""
     if isinstance(value, bool):

@@ -135,13 +135,42 @@ def _add_simulations(cube, config, households, say):
     from povmodel.cube import add_simulation
     from povmodel.shocks import simulate
 
+    simulations = {}
     for spec in config.scenario_specs:
         if not spec.simulated:
             continue
         t0 = time.perf_counter()
         results = simulate(households, spec, draws=config.draws, seed=config.seed)
         cube = add_simulation(cube, results)
+        simulations[spec.name] = results
         say(f"simulated {spec.name}: {config.draws} draws, {time.perf_counter() - t0:.1f} s")
+    return cube, simulations
+
+
+def _add_forecasts(cube, config, households, simulations, synthetic: bool, say):
+    """Forecast paths of every scenario (a scenario's shock enters when its year is after the
+    origin) added to the cube."""
+    import time
+
+    from povmodel.cube import add_forecast
+    from povmodel.forecast.planning import forecast_paths, scenario_shock
+
+    settings = config.forecast
+    if settings is None:
+        return cube
+    for spec in config.scenario_specs or [None]:
+        t0 = time.perf_counter()
+        sim = simulations.get(spec.name) if spec is not None else None
+        shock = None
+        if sim is not None and spec.shock is not None and spec.year > settings.origin:
+            shock = scenario_shock(sim.wide("national"), sim.wide("province"), name=spec.name, year=spec.year,
+                                   standard=sim.standard)
+        paths = forecast_paths(config, households=households, origin=settings.origin, standard=settings.standard,
+                               years=range(settings.first_year, settings.last_year + 1), draws=settings.draws,
+                               seed=config.seed, model=settings.model, shock=shock, synthetic=synthetic).paths
+        name = spec.name if spec is not None else "baseline"
+        cube = add_forecast(cube, paths, scenario=name, origin=settings.origin)
+        say(f"forecast {name}: origin {settings.origin}, {settings.draws} draws, {time.perf_counter() - t0:.1f} s")
     return cube
 
 
@@ -210,7 +239,8 @@ def run(config, *, progress: Callable[[str], None] | None = None) -> Path:
     scenario = config.scenario_specs[0].name if config.scenario_specs else "baseline"
     attrs = {**provenance_record(config), **source, "note": SYNTHETIC_NOTE if source["synthetic"] else ""}
     cube = from_tidy(results.to_frame(), scenario=scenario, attrs={k: v for k, v in attrs.items() if v is not None})
-    cube = _add_simulations(cube, config, households_all, say)
+    cube, simulations = _add_simulations(cube, config, households_all, say)
+    cube = _add_forecasts(cube, config, households_all, simulations, bool(source["synthetic"]), say)
     path = save_cube(cube, processed_dir() / "cubes" / f"{config.run_id}.nc")
     say(f"wrote {path}: {len(cube.area)} areas x {len(cube.year)} years, measures {', '.join(RUN_MEASURES + MPI_RUN_MEASURES)}")
     return path
