@@ -109,17 +109,25 @@ def _cmd_data_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _config_households(path):
+    """The config at ``path``, its households (data built if needed) and their source."""
+    from povmodel import pipeline
+    from povmodel.config import load_config
+
+    config = load_config(path)
+    pipeline.ensure_data(seed=config.seed)
+    households, _, source = pipeline.load_households(config)
+    return config, households, source
+
+
 def _cmd_risk(args: argparse.Namespace) -> int:
     import json
 
-    from povmodel import datasets, pipeline
-    from povmodel.config import load_config
+    from povmodel import datasets
     from povmodel.risk.features import province_features
     from povmodel.risk.validation import risk_report
 
-    config = load_config(args.config)
-    pipeline.ensure_data(seed=config.seed)
-    households, _, source = pipeline.load_households(config)
+    config, households, source = _config_households(args.config)
     provinces = province_features(datasets.load_regional_panel(), datasets.load_boundaries("province"))
     report = risk_report(households, provinces, seed=config.seed, top=args.top, level=args.level)
     plural = "provinces" if args.level == "province" else "districts"
@@ -212,13 +220,10 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 def _cmd_sae(args: argparse.Namespace) -> int:
     import json
 
-    from povmodel import datasets, pipeline
-    from povmodel.config import load_config
+    from povmodel import datasets
     from povmodel.spatial.province_fh import province_covariates, province_fay_herriot
 
-    config = load_config(args.config)
-    pipeline.ensure_data(seed=config.seed)
-    households, _, source = pipeline.load_households(config)
+    config, households, source = _config_households(args.config)
     boundaries = datasets.load_boundaries("province")
     covariates = province_covariates(datasets.load_regional_panel(), boundaries)
     standard = None if config.standard == "auto" else config.standard

@@ -26,12 +26,11 @@ from pydantic import (
     model_validator,
 )
 
-from povmodel import admin
 from povmodel._version import __version__
 from povmodel._yaml import line_of, read_yaml
-from povmodel.errors import ConfigError, Problem, UnknownAreaError
+from povmodel.errors import ConfigError, Problem
 from povmodel.parameters import load_parameters
-from povmodel.scenarios import Shock, Support
+from povmodel.scenarios import Shock, Support, resolve_province_codes
 
 #: Reports a config may ask for (each is a notebook in ``notebooks/``).
 ReportName = Literal["overview"]
@@ -200,15 +199,7 @@ class RunConfig(StrictModel):
     @field_validator("provinces")
     @classmethod
     def _known_provinces(cls, value: list[str | int]) -> list[str]:
-        codes, unknown = [], []
-        for item in value:
-            try:
-                codes.append(admin.province_code(item))
-            except UnknownAreaError as exc:
-                unknown.append(str(exc))
-        if unknown:
-            raise ValueError("; ".join(unknown))
-        return codes
+        return resolve_province_codes(value)
 
     @field_validator("scenarios")
     @classmethod

@@ -33,6 +33,20 @@ ELIGIBILITY_RULES = ("poor_near_poor_list", "formal_reduced", "informal_reduced"
                      "informal_lost", "formal_workers", "household_business_stopped", "all_persons")
 
 
+def resolve_province_codes(values) -> list[str]:
+    """GSO codes of provinces given by code or any spelling of their name; a ``ValueError``
+    naming every unknown one (for pydantic validators)."""
+    codes, unknown = [], []
+    for item in values:
+        try:
+            codes.append(admin.province_code(item))
+        except UnknownAreaError as exc:
+            unknown.append(str(exc))
+    if unknown:
+        raise ValueError("; ".join(unknown))
+    return codes
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
@@ -59,15 +73,7 @@ class LabourShock(_Strict):
     @field_validator("provinces")
     @classmethod
     def _known_provinces(cls, value: list[str | int]) -> list[str]:
-        codes, unknown = [], []
-        for item in value:
-            try:
-                codes.append(admin.province_code(item))
-            except UnknownAreaError as exc:
-                unknown.append(str(exc))
-        if unknown:
-            raise ValueError("; ".join(unknown))
-        return codes
+        return resolve_province_codes(value)
 
     @field_validator("regions")
     @classmethod
