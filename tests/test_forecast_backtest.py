@@ -109,3 +109,18 @@ def test_province_backtest_real_fast_models(panel):
     assert t.loc[("last_value", 1), "mae_pp"] == pytest.approx(by_hand)
     assert ((result.table[["coverage80", "coverage95"]] >= 0) & (result.table[["coverage80", "coverage95"]] <= 1)).all(
         axis=None)
+
+
+@pytest.mark.slow
+def test_backtest_cli_json():
+    import json
+
+    from conftest import run_cli
+
+    res = run_cli("backtest", "--draws", "200", "--json")
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert [r["series"].split(" ")[0] for r in out] == ["GSO", "MOLISA"]
+    province = out[0]
+    assert province["winners"] and "beat both naive baselines" in province["verdict"]
+    assert {"model", "origin", "horizon", "mae_pp"} <= set(province["table"][0])

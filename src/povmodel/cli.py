@@ -264,6 +264,30 @@ def _cmd_sae(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_backtest(args: argparse.Namespace) -> int:
+    import json
+
+    from povmodel import datasets, pipeline
+    from povmodel.forecast.backtest import backtest_national, backtest_provinces
+
+    pipeline.ensure_data()
+    panel = datasets.load_regional_panel()
+    results = [backtest_provinces(panel, draws=args.draws, seed=args.seed),
+               backtest_national(panel, draws=args.draws, seed=args.seed)]
+    if args.json:
+        print(json.dumps([{"series": r.label, "verdict": r.verdict(), "winners": r.winners(),
+                           "summary": json.loads(r.summary.to_json(orient="records")),
+                           "table": json.loads(r.table.to_json(orient="records"))} for r in results], indent=1))
+        return 0
+    for r in results:
+        print(f"{r.label} (REAL published rates; MAE and RMSE in percentage points):")
+        cols = [c for c in ("model", "mae_pp", "rmse_pp", "coverage80", "coverage95", "n", "last_value_mae_pp",
+                            "national_trend_mae_pp") if c in r.summary]
+        print(r.summary[cols].round(3).to_string(index=False))
+        print(r.verdict() + "\n")
+    return 0
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from povmodel.config import load_config
     from povmodel.pipeline import run
@@ -493,6 +517,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "is binding")
     p.add_argument("--json", action="store_true", help="print the paths and target probabilities as JSON")
     p.set_defaults(func=_cmd_forecast)
+
+    p = sub.add_parser("backtest", help="rolling-origin backtests of the forecast models on the real series "
+                                        "(GSO provinces 2010-2016, MOLISA national) against naive baselines")
+    p.add_argument("--draws", type=int, default=1000, help="simulated paths per forecast (default 1000)")
+    p.add_argument("--seed", type=int, default=0, help="seed (default 0)")
+    p.add_argument("--json", action="store_true", help="print summaries, verdicts and the full tables as JSON")
+    p.set_defaults(func=_cmd_backtest)
 
     p = sub.add_parser("run", help="build the results cube of a config (data/processed/cubes/<run_id>.nc)")
     p.add_argument("config", metavar="CONFIG")
