@@ -142,9 +142,18 @@ def prepare(survey: pd.DataFrame, spec) -> Prepared:
     if (province < 0).any():
         raise DataValidationError(Problem("unknown province codes", location="province",
                                           rows=int((province < 0).sum())))
-    key = np.stack([province, urban.astype(np.int64), ethnic.astype(np.int64), sector, decile], axis=1)
-    cells, cell_of = np.unique(key, axis=0, return_inverse=True)
-    cell_of = cell_of.ravel()
+    # one int64 key per household (mixed radix), decoded back into the five columns per cell:
+    # np.unique on a 1-D key is ~20x faster than on rows of a 2-D array
+    radix = np.array([len(province_codes), 2, 2, len(SECTORS), 10], dtype=np.int64)
+    columns = np.stack([province, urban.astype(np.int64), ethnic.astype(np.int64), sector, decile])
+    key = np.zeros(len(rows), dtype=np.int64)
+    for digit, base in zip(columns, radix, strict=True):  # five columns, not households
+        key = key * base + digit
+    unique_keys, cell_of = np.unique(key, return_inverse=True)
+    cells = np.empty((len(unique_keys), len(radix)), dtype=np.int64)
+    rest = unique_keys.copy()
+    for i in range(len(radix) - 1, -1, -1):
+        rest, cells[:, i] = np.divmod(rest, radix[i])
     order = np.argsort(cell_of, kind="stable")
     cell_sorted = cell_of[order]
     cell_start = np.flatnonzero(np.r_[True, cell_sorted[1:] != cell_sorted[:-1]])
