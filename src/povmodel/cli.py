@@ -231,9 +231,9 @@ def _cmd_sae(args: argparse.Namespace) -> int:
                                       standard=standard)
     synthetic = bool(source.get("synthetic"))
     if args.out:
-        from povmodel.risk.area import export_area_risk
+        from povmodel.io import write_table
 
-        print(f"province table written to {export_area_risk(table, args.out)}", file=sys.stderr)
+        print(f"province table written to {write_table(table, args.out)}", file=sys.stderr)
     if args.map:
         from pathlib import Path
 

@@ -410,3 +410,27 @@ RAW_SOURCES: tuple[dict[str, str], ...] = (
      "main_file": "vhlss1998_rdatasets/VietNamH.csv",
      "source": "World Bank VLSS via Rdatasets/Ecdat", "licence": "GPL (>=2)"},
 )
+
+
+def gso_province_figures(panel: pd.DataFrame) -> pd.DataFrame:
+    """Published GSO province figures used as area covariates, one row per GSO code (the 63
+    provinces): ``poverty_rate`` (latest GSO province rate, as a share), ``income_2010`` and
+    ``income_2016`` (monthly income per capita, thousand VND) and ``income_growth`` (annual
+    growth 2010-2016). Errors name what is missing."""
+    from povmodel import admin
+    from povmodel.errors import PovmodelError
+
+    gso = panel[(panel["source"] == "GSO survey (VHLSS)") & (panel["area_level"] == "province")]
+    rate = gso[gso["indicator"] == "poor_household_rate"].sort_values("year").groupby("area_code")["value"].last()
+    income = gso[gso["indicator"] == "income_pc_monthly"].pivot_table(index="area_code", columns="year",
+                                                                       values="value", aggfunc="first")
+    if 2010 not in income or 2016 not in income:
+        raise PovmodelError("the regional panel lacks GSO province income per capita for 2010 and 2016")
+    codes = admin.province_codes()
+    out = pd.DataFrame({"poverty_rate": rate.reindex(codes) / 100, "income_2010": income[2010].reindex(codes),
+                        "income_2016": income[2016].reindex(codes)}, index=pd.Index(codes, name="province"))
+    out["income_growth"] = (out["income_2016"] / out["income_2010"]) ** (1 / 6) - 1
+    missing = out.columns[out.isna().any()].tolist()
+    if missing:
+        raise PovmodelError(f"GSO province figures missing for some provinces: {missing}")
+    return out

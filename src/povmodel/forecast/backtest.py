@@ -211,10 +211,23 @@ def inverse_mae_weights(result: BacktestResult, models: Iterable[str] | None = N
     return (inv / inv.sum()).to_dict()
 
 
-def _members(regions, income, calibration=None) -> dict[str, ForecastModel]:
+def model_members(regions, income, calibration=None) -> dict[str, ForecastModel]:
+    """Fresh instances of the four forecast models (the members of a combination)."""
     return {"logit_trend": LogitTrend(), "damped_ets": DampedETS(),
             "panel_convergence": PanelConvergence(regions=regions),
             "growth_pass_through": GrowthPassThrough(income, calibration=calibration)}
+
+
+def choose_model(name: str, members, national: pd.DataFrame) -> ForecastModel:
+    """The model called ``name``: a naive baseline, the combination of ``members()`` or one of
+    them (``members`` builds fresh instances)."""
+    if name == "combination":
+        return Combination(members(), on_member_error="drop")
+    if name == "last_value":
+        return LastValue()
+    if name == "national_trend":
+        return NationalTrend(national)
+    return members()[name]
 
 
 def province_models(panel: pd.DataFrame, *, first_year: int = fs.GSO_LINE_CHANGE_YEAR,
@@ -227,8 +240,8 @@ def province_models(panel: pd.DataFrame, *, first_year: int = fs.GSO_LINE_CHANGE
     national = fs.gso_rate_series(panel, "national", first_year=first_year, allow_line_change=allow_line_change)
     income = fs.province_income(panel)
     models: dict[str, ForecastModel] = {"last_value": LastValue(), "national_trend": NationalTrend(national)}
-    models.update(_members("auto", income))
-    models["combination"] = Combination(_members("auto", income), on_member_error="drop")
+    models.update(model_members("auto", income))
+    models["combination"] = Combination(model_members("auto", income), on_member_error="drop")
     return models
 
 
@@ -244,8 +257,8 @@ def national_models(panel: pd.DataFrame, *, standard: str = "2016-2020", source:
     income = fs.national_income(panel)
     calibration = (fs.province_series(panel), fs.province_income(panel))
     models: dict[str, ForecastModel] = {"last_value": LastValue(), "national_trend": NationalTrend(national)}
-    models.update(_members(None, income, calibration))
-    models["combination"] = Combination(_members(None, income, calibration),
+    models.update(model_members(None, income, calibration))
+    models["combination"] = Combination(model_members(None, income, calibration),
                                         on_member_error="drop")
     return models
 

@@ -54,18 +54,12 @@ import pandas as pd
 from povmodel import admin, measure
 from povmodel.errors import DataValidationError, PovmodelError
 from povmodel.forecast import series as fs
+from povmodel.forecast.backtest import choose_model, model_members
 from povmodel.forecast.bridge import bridge_factors, sample_bridge
 from povmodel.forecast.coherence import ReconciledDraws, aggregate, reconcile
 from povmodel.forecast.models import (
     DEFAULT_FLOOR,
-    Combination,
-    DampedETS,
     ForecastModel,
-    GrowthPassThrough,
-    LastValue,
-    LogitTrend,
-    NationalTrend,
-    PanelConvergence,
     expit,
     logit,
 )
@@ -188,33 +182,15 @@ def _check_model(model: str) -> None:
 
 
 def _province_model(model: str, national: pd.DataFrame, income: pd.DataFrame) -> ForecastModel:
-    def members():
-        return {"logit_trend": LogitTrend(), "damped_ets": DampedETS(), "panel_convergence": PanelConvergence(),
-                "growth_pass_through": GrowthPassThrough(income)}
-
-    if model == "combination":
-        return Combination(members(), on_member_error="drop")
-    if model == "last_value":
-        return LastValue()
-    if model == "national_trend":
-        return NationalTrend(national)
-    return members()[model]
+    return choose_model(model, lambda: model_members("auto", income), national)
 
 
 def _national_model(model: str, panel: pd.DataFrame, national: pd.DataFrame) -> ForecastModel:
     def members():
-        income = fs.national_income(panel)
         calibration = (fs.province_series(panel), fs.province_income(panel))
-        return {"logit_trend": LogitTrend(), "damped_ets": DampedETS(), "panel_convergence": PanelConvergence(
-            regions=None), "growth_pass_through": GrowthPassThrough(income, calibration=calibration)}
+        return model_members(None, fs.national_income(panel), calibration)
 
-    if model == "combination":
-        return Combination(members(), on_member_error="drop")
-    if model == "last_value":
-        return LastValue()
-    if model == "national_trend":
-        return NationalTrend(national)
-    return members()[model]
+    return choose_model(model, members, national)
 
 
 # ----------------------------------------------------------------------------------------------

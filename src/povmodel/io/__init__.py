@@ -33,6 +33,7 @@ from povmodel.io.files import (
     verify_raw_data,
     write_json,
     write_parquet,
+    write_table,
     write_text,
 )
 from povmodel.io.loaders import read_households, read_persons, read_regional_panel
@@ -64,5 +65,6 @@ __all__ = [
     "write_json",
     "read_json",
     "write_parquet",
+    "write_table",
     "write_text",
 ]

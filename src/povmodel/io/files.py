@@ -63,6 +63,23 @@ def write_parquet(df, path: str | Path) -> Path:
     return Path(path)
 
 
+def write_table(df, path: str | Path, *, sheet_name: str = "table") -> Path:
+    """Write a table for spreadsheet users, atomically: ``.csv`` as UTF-8 with a BOM (so that
+    Excel shows Vietnamese names correctly) or ``.xlsx``; any other extension is an error."""
+    from povmodel.errors import PovmodelError
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise PovmodelError(f"export to .csv or .xlsx, not {suffix or 'no extension'}: {path}")
+    with atomic_path(path) as tmp:
+        if suffix == ".csv":
+            df.to_csv(tmp, index=False, encoding="utf-8-sig")
+        else:
+            df.to_excel(tmp, index=False, sheet_name=sheet_name, engine="openpyxl")
+    return path
+
+
 def read_json(path: str | Path, default: Any = None) -> Any:
     """The JSON content of ``path``, or ``default`` if the file is missing or not valid JSON
     (records such as build reports are rewritten when unreadable)."""

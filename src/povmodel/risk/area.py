@@ -79,18 +79,7 @@ def area_risk(households: pd.DataFrame, probability, *, level: str = "province",
 
 
 def export_area_risk(table: pd.DataFrame, path) -> str:
-    """Write the ranked area table for planners: ``.csv`` (UTF-8 with BOM, so that Excel shows
-    Vietnamese names correctly) or ``.xlsx``; written atomically. Returns the path."""
-    from pathlib import Path
+    """Write the ranked area table for planners (``.csv`` with BOM or ``.xlsx``, atomically)."""
+    from povmodel.io import write_table
 
-    from povmodel.io import atomic_path
-
-    path = Path(path)
-    with atomic_path(path) as tmp:
-        if path.suffix.lower() == ".csv":
-            table.to_csv(tmp, index=False, encoding="utf-8-sig")
-        elif path.suffix.lower() == ".xlsx":
-            table.to_excel(tmp, index=False, sheet_name="re-poverty risk")
-        else:
-            raise PovmodelError(f"export to .csv or .xlsx, not {path.suffix or 'no extension'}: {path}")
-    return str(path)
+    return str(write_table(table, path, sheet_name="re-poverty risk"))

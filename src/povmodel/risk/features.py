@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from povmodel import admin
+from povmodel import admin, datasets
 from povmodel.errors import PovmodelError
 from povmodel.measure.classify import classify, standard_at_year
 from povmodel.schemas import SECTORS
@@ -39,16 +39,10 @@ def province_features(panel: pd.DataFrame, boundaries=None, *, k_neighbours: int
     2016 poverty rate (share), annual growth of income per capita 2010-2016, and the spatial
     lag of the poverty rate (mean over the ``k_neighbours`` nearest provinces, which gives
     island provinces neighbours too)."""
-    gso = panel[(panel["source"] == "GSO survey (VHLSS)") & (panel["area_level"] == "province")]
-    rate = gso[gso["indicator"] == "poor_household_rate"].sort_values("year").groupby("area_code")["value"].last()
-    income = gso[gso["indicator"] == "income_pc_monthly"].pivot_table(index="area_code", columns="year",
-                                                                       values="value", aggfunc="first")
-    if 2010 not in income or 2016 not in income:
-        raise PovmodelError("the regional panel lacks GSO province income per capita for 2010 and 2016")
-    growth = (income[2016] / income[2010]) ** (1 / 6) - 1
+    figures = datasets.gso_province_figures(panel)
+    out = pd.DataFrame({"province_poverty_gso": figures["poverty_rate"],
+                        "province_income_growth": figures["income_growth"]})
     codes = admin.province_codes()
-    out = pd.DataFrame({"province_poverty_gso": rate.reindex(codes) / 100,
-                        "province_income_growth": growth.reindex(codes)}, index=pd.Index(codes, name="province"))
     if boundaries is not None:
         from libpysal.weights import KNN
 

@@ -166,21 +166,9 @@ class SimulationResults:
 
     def export(self, path) -> str:
         """Write the tidy table to ``.csv`` (UTF-8 with BOM) or ``.xlsx``, atomically."""
-        from pathlib import Path
+        from povmodel.io import write_table
 
-        from povmodel.errors import PovmodelError
-        from povmodel.io import atomic_path
-
-        path = Path(path)
-        suffix = path.suffix.lower()
-        if suffix not in (".csv", ".xlsx"):
-            raise PovmodelError(f"export to .csv or .xlsx, not {suffix or 'no extension'}: {path}")
-        with atomic_path(path) as tmp:
-            if suffix == ".csv":
-                self.table.to_csv(tmp, index=False, encoding="utf-8-sig")
-            else:
-                self.table.to_excel(tmp, index=False, sheet_name="simulation")
-        return str(path)
+        return str(write_table(self.table, path, sheet_name="simulation"))
 
 
 def _json_number(value) -> float | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from povmodel import admin
+from povmodel import admin, datasets
 from povmodel.errors import PovmodelError
 from povmodel.measure import estimate as measure_estimate
 from povmodel.spatial.fay_herriot import FayHerriot
@@ -27,21 +27,9 @@ PROVINCE_COVARIATES = ("gso_poverty_2016", "log_income_2016", "income_growth_201
 
 def province_covariates(panel: pd.DataFrame, boundaries) -> pd.DataFrame:
     """The real province covariates of :data:`PROVINCE_COVARIATES`, indexed by GSO code."""
-    gso = panel[(panel["source"] == "GSO survey (VHLSS)") & (panel["area_level"] == "province")]
-    rate = gso[gso["indicator"] == "poor_household_rate"].sort_values("year").groupby("area_code")["value"].last() / 100
-    income = gso[gso["indicator"] == "income_pc_monthly"].pivot_table(index="area_code", columns="year",
-                                                                       values="value", aggfunc="first")
-    if 2010 not in income or 2016 not in income:
-        raise PovmodelError("the regional panel lacks GSO province income per capita for 2010 and 2016")
-    codes = admin.province_codes()
-    out = pd.DataFrame({
-        "gso_poverty_2016": rate.reindex(codes),
-        "log_income_2016": np.log(income[2016].reindex(codes)),
-        "income_growth_2010_2016": ((income[2016] / income[2010]) ** (1 / 6) - 1).reindex(codes),
-    }, index=pd.Index(codes, name="province"))
-    missing = out.columns[out.isna().any()].tolist()
-    if missing:
-        raise PovmodelError(f"province covariates missing for some provinces: {missing}")
+    figures = datasets.gso_province_figures(panel)
+    out = pd.DataFrame({"gso_poverty_2016": figures["poverty_rate"], "log_income_2016": np.log(figures["income_2016"]),
+                        "income_growth_2010_2016": figures["income_growth"]})
     w = contiguity_weights(boundaries).w
     out["poverty_lag_2016"] = spatial_lag(out["gso_poverty_2016"], w)
     return out

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from povmodel.errors import PovmodelError
-from povmodel.io import atomic_path
+from povmodel.io import write_table
 from povmodel.targeting.allocation import (
     ALLOCATION_COLUMNS,
     RULES,
@@ -79,16 +79,9 @@ def export_table(frame: pd.DataFrame, path: str | Path, *, language: str = "vi")
         raise PovmodelError(f"language must be one of {LANGUAGES}, got {language!r}")
     if not isinstance(frame, pd.DataFrame):
         raise PovmodelError("export_table needs a DataFrame")
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in EXPORT_FORMATS:
-        raise PovmodelError(f"cannot export to {path.name!r}: use one of {', '.join(EXPORT_FORMATS)}")
-    out = frame.rename(columns={c: h[language] for c, h in HEADERS.items()})
-    with atomic_path(path) as tmp:
-        if suffix == ".csv":
-            out.to_csv(tmp, index=False, encoding="utf-8-sig")
-        else:
-            out.to_excel(tmp, index=False, engine="openpyxl")
+    if Path(path).suffix.lower() not in EXPORT_FORMATS:
+        raise PovmodelError(f"cannot export to {Path(path).name!r}: use one of {', '.join(EXPORT_FORMATS)}")
+    path = write_table(frame.rename(columns={c: h[language] for c, h in HEADERS.items()}), path)
     return path
 
 
