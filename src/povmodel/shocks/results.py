@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 
 from povmodel.shocks.prepare import GROUPINGS, Prepared
 from povmodel.shocks.simulate import _ROWS
@@ -21,7 +22,7 @@ from povmodel.standards import POOR
 
 MIN_SAMPLE_SUPPRESS = 10
 MIN_SAMPLE_RELIABLE = 30
-Z95 = 1.959963984540054
+Z95 = float(norm.ppf(0.975))  # two-sided 95% normal quantile
 
 #: Metrics of every scenario, in output order.
 METRICS = (

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 
 from povmodel import admin, datasets
 from povmodel.errors import PovmodelError
@@ -20,7 +21,7 @@ from povmodel.measure import estimate as measure_estimate
 from povmodel.spatial.fay_herriot import FayHerriot
 from povmodel.spatial.weights import contiguity_weights, spatial_lag
 
-Z95 = 1.959963984540054
+Z95 = float(norm.ppf(0.975))  # two-sided 95% normal quantile
 #: Covariates of the province model, in order.
 PROVINCE_COVARIATES = ("gso_poverty_2016", "log_income_2016", "income_growth_2010_2016", "poverty_lag_2016")
 

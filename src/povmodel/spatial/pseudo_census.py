@@ -22,11 +22,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy.stats import norm
 
 from povmodel.errors import DataValidationError, PovmodelError, Problem
 from povmodel.measure.design import SurveyDesign, ratio_by_domain
 
-Z95 = 1.959963984540054
+Z95 = float(norm.ppf(0.975))  # two-sided 95% normal quantile
 #: Census columns the experiment needs, besides the area and the covariates.
 NEEDED = ("psu", "urban", "income_pc")
 
@@ -88,12 +89,13 @@ class ExperimentResults:
         """Empirical bias, RMSE, relative RMSE and 95% coverage per area and method."""
         e = self.estimates.dropna(subset=["estimate"])
         inside = ((e["low"] <= e["truth"]) & (e["truth"] <= e["high"])).astype(float)
-        e = e.assign(error=e["estimate"] - e["truth"], covered=inside.where(e["low"].notna()))  # no interval: NaN
+        error = e["estimate"] - e["truth"]
+        e = e.assign(error=error, squared_error=error**2, covered=inside.where(e["low"].notna()))  # no interval: NaN
         g = e.groupby(["method", "area"])
         out = pd.DataFrame({
             "truth": g["truth"].first(), "mean_n_sample": g["n_sample"].mean(),
             "replicates": g["error"].size(), "bias": g["error"].mean(),
-            "rmse": np.sqrt(g["error"].apply(lambda x: np.mean(x**2))),  # per (method, area) group
+            "rmse": np.sqrt(g["squared_error"].mean()),
             "coverage": g["covered"].mean(),
         }).reset_index()
         out["relative_rmse"] = out["rmse"] / out["truth"].where(out["truth"] > 0)
