@@ -23,8 +23,18 @@ def test_default_config_is_valid():
     config = load_config(DEFAULT)
     assert config.name == "default"
     assert [s.name for s in config.scenario_specs] == ["baseline", "covid_2020_wave1", "covid_2021_delta",
-                                                       "covid_2021_no_support"]
+                                                       "covid_2021_no_support", "double-poor-transfer-2020"]
     assert config.run_id.startswith("default-")
+    assert config.results_id.startswith("results-")
+
+
+def test_presentation_fields_do_not_change_the_results_id(tmp_path):
+    base = load_config(DEFAULT)
+    same = load_config(write(tmp_path / "vi.yaml", f"extends: {DEFAULT}\nname: other\nlanguage: vi\n"
+                                                   "reports: [overview]\n"))
+    other = load_config(write(tmp_path / "seed.yaml", f"extends: {DEFAULT}\nseed: 7\n"))
+    assert same.results_id == base.results_id and same.run_id != base.run_id
+    assert other.results_id != base.results_id
 
 
 def test_bad_config_names_every_problem_at_once(tmp_path):

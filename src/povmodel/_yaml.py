@@ -14,13 +14,18 @@ import yaml
 
 from povmodel.errors import ConfigError, Problem
 
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
 
 class _StrictSafeLoader(yaml.SafeLoader):
-    """SafeLoader that rejects duplicate keys instead of keeping the last one silently."""
+    """SafeLoader that rejects duplicate keys instead of keeping the last one silently, and
+    reports values it cannot construct (the date ``2020-02-30``) as YAML errors with their line."""
 
     def construct_mapping(self, node, deep=False):
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
+            if key_node.tag == _MERGE_TAG:
+                continue  # ``<<: *anchor``: merged keys may be overridden by the mapping's own
             key = self.construct_object(key_node, deep=deep)
             try:
                 hash(key)
@@ -35,6 +40,18 @@ class _StrictSafeLoader(yaml.SafeLoader):
                 )
             seen[key] = key_node.start_mark.line
         return super().construct_mapping(node, deep=deep)
+
+    def construct_object(self, node, deep=False):
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, AttributeError, OverflowError, LookupError) as exc:
+            # e.g. ``2020-02-30`` (a timestamp that is no date), ``!!int abc``, ``!!float`` (empty)
+            what = "date" if node.tag.endswith(":timestamp") else node.tag.rsplit(":", 1)[-1]
+            value = node.value if isinstance(node, yaml.ScalarNode) else node.id
+            why = f" ({exc})" if isinstance(exc, ValueError | OverflowError) else ""
+            raise yaml.constructor.ConstructorError(
+                None, None, f"not a valid {what}: {str(value)[:60]!r}{why}", node.start_mark
+            ) from None
 
 
 def read_yaml(path: str | Path) -> tuple[Any, yaml.Node | None]:
@@ -51,6 +68,8 @@ def read_yaml(path: str | Path) -> tuple[Any, yaml.Node | None]:
         If the file is missing, unreadable, not UTF-8, not valid YAML or uses unsafe tags.
     """
     path = Path(path)
+    if "\0" in str(path):
+        raise ConfigError(Problem("file name contains a NUL character", file=repr(str(path))))
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -58,8 +77,10 @@ def read_yaml(path: str | Path) -> tuple[Any, yaml.Node | None]:
     except IsADirectoryError:
         raise ConfigError(Problem("is a folder, not a YAML file", file=str(path))) from None
     except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
         raise ConfigError(
-            Problem(f"not UTF-8 text (byte {exc.start}): save the file as UTF-8", file=str(path))
+            Problem(f"not UTF-8 text (byte {exc.start}): save the file as UTF-8", file=str(path),
+                    location=f"line {line}")
         ) from None
     except OSError as exc:
         raise ConfigError(Problem(f"cannot be read: {exc.strerror}", file=str(path))) from None
@@ -69,10 +90,15 @@ def read_yaml(path: str | Path) -> tuple[Any, yaml.Node | None]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else None
+        if isinstance(exc, yaml.reader.ReaderError):  # a control character: no mark, a position
+            where = f"line {text[: exc.position].count(chr(10)) + 1}"
         problem = getattr(exc, "problem", None) or str(exc)
         if "python/" in str(exc) or "could not determine a constructor" in str(problem):
             problem = f"unsafe or unknown YAML tag refused ({problem.strip()}); only plain YAML is allowed"
         raise ConfigError(Problem(f"invalid YAML: {problem}", file=str(path), location=where)) from None
+    except RecursionError:
+        raise ConfigError(Problem("invalid YAML: nested too deeply (brackets or indentation levels)",
+                                  file=str(path))) from None
     return data, node
 
 

@@ -8,10 +8,13 @@ wrong. Paths inside a config are relative to the folder of the file that names t
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import hashlib
 import json
+import re
+import reprlib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -33,7 +36,7 @@ from povmodel.parameters import load_parameters
 from povmodel.scenarios import Shock, Support, resolve_province_codes
 
 #: Reports a config may ask for (each is a notebook in ``notebooks/``).
-ReportName = Literal["overview"]
+ReportName = Literal["overview", "profile", "risk", "covid", "forecast", "province_brief", "scenario_comparison"]
 Language = Literal["vi", "en"]
 StandardName = Literal["auto", "2016-2020", "2022-2025", "2027-2030"]
 _MAX_EXTENDS_DEPTH = 10
@@ -154,6 +157,63 @@ class ForecastSettings(StrictModel):
         return self
 
 
+class ScenarioPair(StrictModel):
+    """Two scenarios of the config compared side by side."""
+
+    baseline: str = Field(..., description="Name of the reference scenario.")
+    alternative: str = Field(..., description="Name of the scenario or reform compared with it.")
+
+
+class ReportSettings(StrictModel):
+    """Which province briefs and scenario comparisons the report set contains."""
+
+    briefs: Literal["all"] | list[str | int] = Field(
+        "all", description="Provinces with a brief: 'all' (the 63) or GSO codes / names.")
+    comparisons: list[ScenarioPair] = Field(
+        default_factory=list,
+        description="Scenario pairs compared; empty = the first scenario against each scenario with a shock.")
+
+    @field_validator("briefs")
+    @classmethod
+    def _known_provinces(cls, value):
+        return value if value == "all" else resolve_province_codes(value)
+
+
+class ComputeSettings(StrictModel):
+    """Where the census-scale paths run (:mod:`povmodel.compute`): in this process, on a dask
+    ``LocalCluster`` started for the run, or on an existing dask cluster. It changes how, not
+    what, is computed: the results are identical in every mode (same seed)."""
+
+    mode: Literal["local", "dask"] = Field(
+        "local", description="'local': in this process (default); 'dask': chunks on a dask cluster.")
+    workers: int | None = Field(
+        None, ge=1, le=256,
+        description="dask LocalCluster worker processes (default 2); not with scheduler_address.")
+    threads_per_worker: int = Field(1, ge=1, le=64, description="Threads of each LocalCluster worker.")
+    memory_limit: str | None = Field(
+        None, pattern=r"^(auto|\d+(\.\d+)?\s*(B|kB|KB|MB|GB|TB|KiB|MiB|GiB|TiB))$",
+        description="Memory limit of each LocalCluster worker, e.g. '6GB' (default: dask's 'auto').")
+    scheduler_address: str | None = Field(
+        None, pattern=r"^(tcp|tls|inproc|ucx|ws|wss)://\S+$",
+        description="Address of an existing dask scheduler, e.g. 'tcp://10.0.0.5:8786' (mode 'dask' only).")
+    chunk_households: int = Field(
+        500_000, ge=10_000, le=50_000_000,
+        description="Households per chunk when a province's households are generated in pieces.")
+
+    @model_validator(mode="after")
+    def _dask_only_options(self) -> ComputeSettings:
+        if self.mode == "local":
+            given = [k for k in ("workers", "memory_limit", "scheduler_address") if getattr(self, k) is not None]
+            if given:
+                raise ValueError(f"{', '.join(given)} only apply with mode: dask (mode is 'local')")
+        if self.scheduler_address is not None:
+            given = [k for k in ("workers", "memory_limit") if getattr(self, k) is not None]
+            if given:
+                raise ValueError(f"{', '.join(given)} configure a LocalCluster; an existing cluster "
+                                 "(scheduler_address) is sized where it was started")
+        return self
+
+
 class RunConfig(StrictModel):
     """One run of povmodel: data, years, standard, seed, scenarios and the report set."""
 
@@ -177,7 +237,11 @@ class RunConfig(StrictModel):
     reports: list[ReportName] = Field(default_factory=lambda: ["overview"], description="Reports to produce.")
     output_dir: Path = Field(Path("reports"), description="Folder receiving reports/<run_id>/.")
     report_timeout_s: int = Field(600, gt=0, le=24 * 3600, description="Per-report execution timeout.")
+    report_settings: ReportSettings = Field(default_factory=ReportSettings,
+                                            description="Province briefs and scenario comparisons.")
     data: DataSources = Field(default_factory=DataSources)
+    compute: ComputeSettings = Field(default_factory=ComputeSettings,
+                                     description="Where census-scale work runs: local (default) or dask.")
 
     _source: Path | None = PrivateAttr(None)
     _scenario_specs: tuple[ScenarioSpec, ...] = PrivateAttr(())
@@ -200,6 +264,13 @@ class RunConfig(StrictModel):
     @classmethod
     def _known_provinces(cls, value: list[str | int]) -> list[str]:
         return resolve_province_codes(value)
+
+    @field_validator("output_dir")
+    @classmethod
+    def _usable_folder_name(cls, value: Path) -> Path:
+        if "\0" in str(value) or not str(value).strip():
+            raise ValueError("output_dir must be a folder path without NUL characters")
+        return value
 
     @field_validator("scenarios")
     @classmethod
@@ -239,6 +310,23 @@ class RunConfig(StrictModel):
     def run_id(self) -> str:
         """``<name>-<first 10 hex of the config hash>``: same inputs, same folder."""
         return f"{self.name}-{self.config_hash[:10]}"
+
+    @property
+    def results_id(self) -> str:
+        """``results-<first 10 hex>`` of the hash of what the results depend on (data, years,
+        standard, seed, scenarios, draws, forecast; not names, language or the report set):
+        configs that differ only in presentation share one results cube."""
+        content = {k: v for k, v in _canonical(self).items() if k != "config"}  # scenario contents
+        content["config"] = self.model_dump(mode="json", exclude=PRESENTATION_FIELDS | {"scenarios", "data"})
+        content["data"] = {k: str(self.resolve(v)) if v is not None else None  # wherever the config sits
+                           for k, v in self.data.model_dump().items()}
+        blob = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return f"results-{hashlib.sha256(blob.encode('utf-8')).hexdigest()[:10]}"
+
+
+#: Config fields that change how results are presented, not the results themselves.
+PRESENTATION_FIELDS = {"name", "title", "description", "language", "reports", "report_settings", "output_dir",
+                       "report_timeout_s", "compute"}
 
 
 def _canonical(model: RunConfig) -> dict[str, Any]:
@@ -286,7 +374,9 @@ def _rebase_paths(data: dict, from_dir: Path, to_dir: Path) -> dict:
     return out
 
 
-def _read_with_extends(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, Any]:
+def _read_with_extends(path: Path, chain: tuple[Path, ...] = (), what: str = "config") -> tuple[dict, Any]:
+    if "\0" in str(path):
+        raise ConfigError(Problem("file name contains a NUL character", file=repr(str(path))))
     path = path.resolve()
     if path in chain:
         raise ConfigError(Problem(f"'extends' loops back to {path}", file=str(chain[-1]), location="extends"))
@@ -294,9 +384,9 @@ def _read_with_extends(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, 
         raise ConfigError(Problem("'extends' nested too deeply", file=str(path), location="extends"))
     data, node = read_yaml(path)
     if data is None:
-        raise ConfigError(Problem("config is empty", file=str(path)))
+        raise ConfigError(Problem(f"{what} is empty", file=str(path)))
     if not isinstance(data, dict):
-        raise ConfigError(Problem(f"a config must be a mapping of keys, not a {type(data).__name__}",
+        raise ConfigError(Problem(f"a {what} must be a mapping of keys, not a {type(data).__name__}",
                                   file=str(path)))
     parent = data.pop("extends", None)
     if parent is None:
@@ -305,36 +395,109 @@ def _read_with_extends(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, 
         line = line_of(node, ["extends"])
         raise ConfigError(Problem("'extends' must be a path to another config", file=f"{path}:{line}",
                                   location="extends"))
+    if "\0" in parent or not parent.strip():
+        line = line_of(node, ["extends"])
+        raise ConfigError(Problem(f"'extends' must be a path to another config, got {_short(parent)}",
+                                  file=f"{path}:{line}", location="extends"))
     parent_path = (path.parent / parent).resolve()
     if not parent_path.is_file():
         line = line_of(node, ["extends"])
         raise ConfigError(Problem(f"extended config not found: {parent_path}", file=f"{path}:{line}",
                                   location="extends"))
-    base, _ = _read_with_extends(parent_path, (*chain, path))
+    base, _ = _read_with_extends(parent_path, (*chain, path), what)
     base = _rebase_paths(base, parent_path.parent, path.parent)
     return _deep_merge(base, data), node
 
 
-def _problems_from_validation(exc: ValidationError, file: Path, node: Any, model: type[BaseModel]) -> list[Problem]:
-    problems = []
+def _short(value: Any, limit: int = 80) -> str:
+    """``repr`` of a value, cut to ``limit`` characters (a YAML alias can expand to millions)."""
+    short = reprlib.Repr()
+    short.maxstring, short.maxother, short.maxlevel = limit, limit, 3
+    short.maxlist = short.maxtuple = short.maxdict = short.maxset = 6
+    try:
+        text = short.repr(value)
+    except Exception:  # a value whose repr fails: never let the error message itself fail
+        text = f"<{type(value).__name__}>"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _data_path(data: Any, loc: tuple[Any, ...]) -> tuple[Any, ...]:
+    """The part of a pydantic error location that exists in the input: pydantic appends the
+    branch of a union it tried (``int``, ``constrained-str``, ``literal['all']``) and ``[key]``
+    for a bad dict key; those are not keys of the file."""
+    out: list[Any] = []
+    current = data
+    for part in loc:
+        if isinstance(current, dict):
+            match = next((k for k in current if k == part or str(k) == str(part)), _MISSING)
+            if match is _MISSING:
+                break
+            current = current[match]
+        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
+            current = current[part]
+        else:
+            break
+        out.append(part)
+    return tuple(out)
+
+
+_MISSING = object()
+#: ``support.benefits.0.amount: unknown parameter ...``: a model validator naming a key path.
+_KEY_PATH_MESSAGE = re.compile(r"^(?P<path>[A-Za-z_][\w]*(?:\.[\w-]+)+): (?P<message>.+)$", re.S)
+
+
+def _problems_from_validation(exc: ValidationError, file: Path, node: Any, model: type[BaseModel],
+                              data: Any = None) -> list[Problem]:
+    """One problem per key path: the file and line, the dotted key path and what is wrong (the
+    branches of a union merged into one message; long values cut)."""
+    grouped: dict[tuple[Any, ...], list[dict]] = {}
     for err in exc.errors(include_url=False):
-        loc = [p for p in err["loc"]]
-        key_path = ".".join(str(p) for p in loc)
-        line = line_of(node, loc)
-        where = f"{file}:{line}" if line else str(file)
-        msg = err["msg"]
+        loc = tuple(err["loc"])
+        if data is not None and err["type"] not in ("missing", "extra_forbidden"):
+            loc = _data_path(data, loc)
+        grouped.setdefault(loc, []).append(err)
+    problems = []
+    for loc, errs in grouped.items():
+        for loc_, msg in _messages(loc, errs, model):
+            key_path = ".".join(str(p) for p in loc_)
+            line = line_of(node, list(loc_))
+            where = f"{file}:{line}" if line else str(file)
+            problems.append(Problem(msg, file=where, location=key_path or None))
+    return problems
+
+
+def _messages(loc: tuple[Any, ...], errs: list[dict], model: type[BaseModel]) -> list[tuple[tuple, str]]:
+    out: list[tuple[tuple, str]] = []
+    should: list[str] = []
+    for err in errs:
+        msg = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
-            allowed = _allowed_keys(model, loc[:-1])
+            allowed = _allowed_keys(model, list(loc[:-1]))
             close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
             msg = f"unknown key '{loc[-1]}'" + (f"; did you mean '{close[0]}'?" if close else "")
-            msg += f" (allowed: {', '.join(allowed)})"
+            msg += f" (allowed: {', '.join(allowed)})" if allowed else ""
+            out.append((loc, msg))
         elif err["type"] == "missing":
-            msg = "required key is missing"
-        elif "input" in err and err["type"] not in ("value_error",):
-            msg += f" (got {err['input']!r})"
-        msg = msg.removeprefix("Value error, ")
-        problems.append(Problem(msg, file=where, location=key_path or None))
-    return problems
+            out.append((loc, "required key is missing"))
+        elif err["type"] == "value_error" and not loc:
+            # a model validator: split "a.b: x; c.d: y" into problems at their key paths
+            parts = msg.split("; ")
+            matches = [_KEY_PATH_MESSAGE.match(p) for p in parts]
+            if all(matches):
+                out.extend((tuple(int(k) if k.isdigit() else k for k in m["path"].split(".")), m["message"])
+                           for m in matches if m is not None)
+            else:
+                out.append((loc, msg))
+        elif err["type"] == "value_error":
+            out.append((loc, msg))
+        elif msg.startswith("Input should be ") and len(errs) > 1:
+            should.append(msg.removeprefix("Input should be "))  # one branch of a union
+        else:
+            out.append((loc, msg + (f" (got {_short(err['input'])})" if "input" in err else "")))
+    if should:
+        got = next((e["input"] for e in errs if "input" in e), None)
+        out.append((loc, "Input should be " + " or ".join(dict.fromkeys(should)) + f" (got {_short(got)})"))
+    return out
 
 
 def _allowed_keys(model: type[BaseModel], loc: list[Any]) -> list[str]:
@@ -363,11 +526,93 @@ def load_scenario(path: str | Path) -> ScenarioSpec:
     path = Path(path)
     if not path.is_file():
         raise ConfigError(Problem("scenario file not found", file=str(path)))
-    data, node = _read_with_extends(path)
+    data, node = _read_with_extends(path, what="scenario")
     try:
-        return ScenarioSpec.model_validate(data)
+        spec = ScenarioSpec.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_problems_from_validation(exc, path, node, ScenarioSpec)) from None
+        raise ConfigError(_problems_from_validation(exc, path, node, ScenarioSpec, data)) from None
+    problems = _scenario_problems(spec, path, node)
+    if problems:
+        raise ConfigError(problems, title=f"invalid scenario {path}")
+    return spec
+
+
+def _boolean_problems(data: Any, path: Path, node: Any, model: Any, prefix: tuple = ()) -> list[Problem]:
+    """``true`` / ``yes`` / ``on`` where a number or a name is expected: pydantic reads a YAML
+    boolean as 1 (``seed: yes`` would be seed 1, ``provinces: [yes]`` Hà Nội), so say so."""
+    import typing
+
+    def kinds(annotation: Any) -> set:
+        args = typing.get_args(annotation)
+        if typing.get_origin(annotation) is Annotated:
+            return kinds(args[0])
+        if not args:
+            return {annotation}
+        return set().union(*(kinds(a) for a in args))
+
+    problems: list[Problem] = []
+    if not isinstance(data, dict):
+        return problems
+    for name, field in getattr(model, "model_fields", {}).items():
+        if name not in data:
+            continue
+        value, types = data[name], kinds(field.annotation)
+        sub = next((t for t in types if isinstance(t, type) and issubclass(t, BaseModel)), None)
+        if sub is not None:
+            problems += _boolean_problems(value, path, node, sub, (*prefix, name))
+        if bool in types or not types & {int, float, str}:
+            continue
+        items = list(enumerate(value)) if isinstance(value, list) else [(None, value)]
+        for i, item in items:
+            if isinstance(item, bool):
+                key_path = [*prefix, name] + ([] if i is None else [i])
+                line = line_of(node, key_path)
+                problems.append(Problem(
+                    f"{str(item).lower()} is a yes/no value, not a number or name (YAML reads yes/no/true/"
+                    "false/on/off as booleans: quote a name)", file=f"{path}:{line}" if line else str(path),
+                    location=".".join(map(str, key_path))))
+    return problems
+
+
+def _scenario_problems(spec: ScenarioSpec, path: Path, node: Any) -> list[Problem]:
+    """What the model alone does not catch: years outside the dated parameters' coverage and
+    parameter changes whose value is not of the kind of the enacted values (a text where the
+    law gives an amount, a negative amount, an infinite one)."""
+    import math
+
+    params = load_parameters()
+    lo, hi = params.coverage[0].year, params.coverage[1].year
+    problems = []
+
+    def problem(message: str, key_path: list[Any]) -> None:
+        line = line_of(node, key_path)
+        problems.append(Problem(message, file=f"{path}:{line}" if line else str(path),
+                                location=".".join(str(k) for k in key_path)))
+
+    if spec.year is not None and not lo <= spec.year <= hi:
+        problem(f"year {spec.year} outside the dated parameters' coverage {lo}-{hi}", ["year"])
+    if spec.baseline_round is not None and not 1990 <= spec.baseline_round <= hi:
+        problem(f"baseline_round {spec.baseline_round} is not a survey round (1990-{hi})", ["baseline_round"])
+    for name, dated in spec.parameter_changes.items():
+        enacted = [v.value for v in params.parameters[name].values]
+        numeric = [v for v in enacted if isinstance(v, int | float) and not isinstance(v, bool)]
+        kinds = {type(v) for v in enacted if v is not None} - {int, float}
+        for date, value in dated.items():
+            key_path = ["parameter_changes", name, str(date)]
+            if value is None and None in enacted:
+                continue
+            if numeric and not kinds:
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    problem(f"expected a number like the enacted values (e.g. {numeric[-1]}), got {_short(value)}",
+                            key_path)
+                elif abs(value) > 1e15 or not math.isfinite(value):
+                    problem(f"number out of range: {_short(value)}", key_path)
+                elif value < 0 <= min(numeric):
+                    problem(f"negative value {value}: the enacted values are never negative", key_path)
+            elif kinds and not any(isinstance(value, k) for k in kinds):
+                expected = " or ".join(sorted(k.__name__ for k in kinds))
+                problem(f"expected a {expected} like the enacted values, got {_short(value)}", key_path)
+    return problems
 
 
 def load_config(path: str | Path) -> RunConfig:
@@ -385,7 +630,8 @@ def load_config(path: str | Path) -> RunConfig:
     try:
         config = RunConfig.model_validate(data, context={"base_dir": path.resolve().parent})
     except ValidationError as exc:
-        problems.extend(_problems_from_validation(exc, path, node, RunConfig))
+        problems.extend(_problems_from_validation(exc, path, node, RunConfig, data))
+    problems.extend(_boolean_problems(data, path, node, RunConfig))
     specs = []
     for scen in data.get("scenarios", []) if isinstance(data.get("scenarios"), list) else []:
         scen_path = Path(str(scen))
@@ -394,12 +640,24 @@ def load_config(path: str | Path) -> RunConfig:
             continue  # reported by the field validator
         try:
             specs.append(load_scenario(scen_path))
-        except ConfigError as exc:
-            problems.extend(exc.problems)
+        except ConfigError as exc:  # named with the config, which the command line prints alone
+            problems.extend(dataclasses.replace(p, message=f"{p.message} (scenario of {path})")
+                            for p in exc.problems)
     names = [s.name for s in specs]
     dup = sorted({n for n in names if names.count(n) > 1})
     if dup:
         problems.append(Problem(f"scenario name(s) used twice: {dup}", file=str(path), location="scenarios"))
+    if config is not None and len(specs) == len(config.scenarios):
+        for i, pair in enumerate(config.report_settings.comparisons):
+            for role in ("baseline", "alternative"):
+                name = getattr(pair, role)
+                if name not in names:
+                    hint = difflib.get_close_matches(name, names, n=1)
+                    line = line_of(node, ["report_settings", "comparisons", i, role])
+                    problems.append(Problem(
+                        f"unknown scenario {name!r}; the config's scenarios are {names}"
+                        + (f" (did you mean {hint[0]!r}?)" if hint else ""),
+                        file=f"{path}:{line}" if line else str(path), location=f"report_settings.comparisons.{i}.{role}"))
     if problems:
         raise ConfigError(problems, title=f"invalid config {path}")
     assert config is not None

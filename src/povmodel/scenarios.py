@@ -38,6 +38,9 @@ def resolve_province_codes(values) -> list[str]:
     naming every unknown one (for pydantic validators)."""
     codes, unknown = [], []
     for item in values:
+        if isinstance(item, bool) or not isinstance(item, str | int):
+            unknown.append(f"not a province code or name: {item!r}")
+            continue
         try:
             codes.append(admin.province_code(item))
         except UnknownAreaError as exc:
@@ -69,6 +72,14 @@ class LabourShock(_Strict):
         if self.lose_work + self.reduced_hours > 1.0 + 1e-12:
             raise ValueError(f"lose_work + reduced_hours = {self.lose_work + self.reduced_hours:.3f} exceeds 1")
         return self
+
+    @field_validator("provinces", mode="before")
+    @classmethod
+    def _no_booleans(cls, value):
+        if isinstance(value, list) and any(isinstance(v, bool) for v in value):
+            raise ValueError(f"not a province code or name: {next(v for v in value if isinstance(v, bool))!r} "
+                             "(YAML reads yes/no/true/false/on/off as booleans: quote names)")
+        return value
 
     @field_validator("provinces")
     @classmethod

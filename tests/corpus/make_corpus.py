@@ -7,9 +7,11 @@ run this script)::
 
 It writes, into ``tests/corpus/``: Parquet, Stata and Excel tables, a PNG and a Parquet file
 saved under a ``.csv`` name, text tables in Windows-1258, UTF-16 and damaged UTF-8, bytes that
-are not text, and small boundary files (63 squares on a grid, one per province: the checks look
-at codes, CRS and validity, not at the shapes). Everything is deterministic. The plain UTF-8
-CSV files of the corpus are written by hand and are not touched. ``README.md`` lists every
+are not text, small boundary files (63 squares on a grid, one per province: the checks look
+at codes, CRS and validity, not at the shapes), and the config / scenario YAML files that are
+not plain UTF-8 text (other encodings, a NUL byte, 5,000 nested brackets). Everything is
+deterministic. The plain UTF-8 CSV and YAML files of the corpus are written by hand and are not
+touched. ``README.md`` lists every
 file with the failure it provokes and the message expected.
 """
 
@@ -136,10 +138,56 @@ def boundary_files() -> None:
     _write_geojson("boundaries_missing_provinces.geojson", iso)
     gdf = gpd.read_file(HERE / "boundaries_valid.geojson").set_crs(None, allow_override=True)
     gdf.to_parquet(HERE / "boundaries_no_crs.parquet", index=False)
+    more_boundary_files(features)
+
+
+def more_boundary_files(features: list) -> None:
+    """Wrong CRS (metres labelled as degrees, degrees labelled as UTM), an unclosed ring, points,
+    no code column, and a valid file in UTM zone 48N (reprojected on reading)."""
+    import geopandas as gpd
+
+    valid = gpd.read_file(HERE / "boundaries_valid.geojson")
+    utm = valid.to_crs("EPSG:32648")  # UTM zone 48N, metres
+    utm.to_parquet(HERE / "boundaries_utm_valid.parquet", index=False)
+    # metres written into a GeoJSON without a "crs" member: GeoJSON says longitude / latitude
+    metres = json.loads(utm.to_json(drop_id=True))
+    metres.pop("crs", None)
+    for f in metres["features"]:
+        f["geometry"]["coordinates"] = [[[round(x), round(y)] for x, y in ring] for ring in f["geometry"]["coordinates"]]
+    _write_geojson("boundaries_metres_as_degrees.geojson", metres["features"])
+    # degrees under a (legacy GeoJSON) "crs" member that declares UTM zone 48N
+    collection = {"type": "FeatureCollection",
+                  "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::32648"}},
+                  "features": features}
+    text = json.dumps(collection, ensure_ascii=False, separators=(",", ":"))
+    (HERE / "boundaries_degrees_as_utm.geojson").write_text(
+        text.replace('{"type":"Feature"', '\n{"type":"Feature"') + "\n", encoding="utf-8")
+    unclosed = [[[105.0, 21.0], [105.5, 21.0], [105.5, 21.5], [105.0, 21.5]]]
+    _write_geojson("boundaries_unclosed_ring.geojson",
+                   [_feature(features[0]["properties"], unclosed), *features[1:]])
+    points = [{"type": "Feature", "properties": f["properties"],
+               "geometry": {"type": "Point", "coordinates": f["geometry"]["coordinates"][0][0]}} for f in features]
+    _write_geojson("boundaries_points.geojson", points)
+    _write_geojson("boundaries_no_code_column.geojson",
+                   [_feature({"name": f["properties"]["name"]}, f["geometry"]["coordinates"]) for f in features])
+
+
+def yaml_files() -> None:
+    """Config and scenario files that are not plain UTF-8 text."""
+    configs, scenarios = HERE / "configs", HERE / "scenarios"
+    configs.mkdir(exist_ok=True)
+    scenarios.mkdir(exist_ok=True)
+    text = "name: bad\ntitle: Nghèo đa chiều Hà Nội\nseed: 1\nyears: [2020]\n"
+    (configs / "cfg_windows1258.yaml").write_bytes(_cp1258(text))
+    (configs / "cfg_nul_byte.yaml").write_bytes(b"name: bad\nseed: 1\x00\nyears: [2020]\n")
+    (configs / "cfg_deep_nesting.yaml").write_text("name: bad\nseed: 1\nyears: [2020]\ntitle: "
+                                                   + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    (scenarios / "scn_utf16.yaml").write_bytes("name: bad\ntitle: Sốc COVID-19\n".encode("utf-16"))
 
 
 if __name__ == "__main__":
     text_files()
     binary_tables()
     boundary_files()
+    yaml_files()
     print(f"corpus regenerated in {HERE}")

@@ -6,6 +6,7 @@ reports every problem at once and returns the features in EPSG:4326.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -33,7 +34,12 @@ def _feature_labels(gdf) -> pd.Series:
     return labels
 
 
-def _geometry_problems(gdf, labels: pd.Series, file: str) -> list[Problem]:
+#: Longitude / latitude box around Vietnam and its islands, with a wide margin: a province
+#: whose representative point lies outside it sits in a wrong CRS.
+VIETNAM_BOX = (100.0, 5.0, 120.0, 25.0)
+
+
+def _geometry_problems(gdf, labels: pd.Series, file: str, unreadable: bool = False) -> list[Problem]:
     import shapely
 
     geometry = gdf.geometry
@@ -42,7 +48,8 @@ def _geometry_problems(gdf, labels: pd.Series, file: str) -> list[Problem]:
     invalid = ~empty & polygonal & ~geometry.is_valid
     problems = []
     for mask, message in (
-        (empty, "features without geometry"),
+        (empty, "features without a readable geometry (missing, or broken: e.g. a ring that is not "
+                "closed)" if unreadable else "features without geometry"),
         (~empty & ~polygonal, "geometries that are not polygons: "
                               + _show(geometry[~empty & ~polygonal].geom_type.tolist())),
         (invalid, "invalid geometries ("
@@ -70,6 +77,31 @@ def _crs_problems(gdf, file: str) -> tuple[list[Problem], list[str]]:
     return [], [f"CRS {gdf.crs.to_string()} will be reprojected to EPSG:4326"]
 
 
+def _extent_problems(gdf, labels: pd.Series, file: str) -> list[Problem]:
+    """Features that, in longitude / latitude, lie far from Vietnam: coordinates in another CRS
+    than the one declared (degrees labelled UTM, metres labelled EPSG:4326 ...)."""
+    import numpy as np
+
+    polygonal = ~gdf.geometry.isna() & ~gdf.geometry.is_empty & gdf.geometry.is_valid
+    if not polygonal.any():
+        return []
+    try:
+        with np.errstate(all="ignore"):
+            points = gdf.geometry[polygonal].representative_point().to_crs("EPSG:4326")
+    except Exception as exc:  # pyproj raises several types for impossible transformations
+        return [Problem(f"cannot be reprojected from {gdf.crs.to_string()} to EPSG:4326: {_first_line(exc)}",
+                        file=file, location="crs")]
+    x0, y0, x1, y1 = VIETNAM_BOX
+    outside = ~(points.x.between(x0, x1) & points.y.between(y0, y1))
+    if not outside.any():
+        return []
+    first = points[outside].iloc[0]
+    return [Problem(f"features lie outside Vietnam in the declared CRS {gdf.crs.to_string()} (e.g. at "
+                    f"longitude {first.x:.4g}, latitude {first.y:.4g}): the coordinates are in another "
+                    "CRS than the one declared?", file=file, location="crs", rows=int(outside.sum()),
+                    examples=tuple(labels[points.index[outside]].head(5)))]
+
+
 def _code_problems(gdf, labels: pd.Series, file: str) -> tuple[list[Problem], str | None, str | None]:
     """Duplicated codes and provinces missing from the 63, for GSO or ISO 3166-2 codes."""
     from povmodel import admin
@@ -79,7 +111,15 @@ def _code_problems(gdf, labels: pd.Series, file: str) -> tuple[list[Problem], st
         return [Problem(f"no province code column: name it {' or '.join(map(repr, BOUNDARY_CODE_COLUMNS))} "
                         "(GSO code or ISO 3166-2 code)", file=file)], None, None
     codes = _as_text(gdf[column]).str.strip()
+    blank = codes.isna() | codes.eq("")
+    if blank.all():
+        return [Problem(f"the code column {column!r} is empty", file=file, location=column, rows=len(codes),
+                        examples=tuple(labels.head(5)))], column, None
     problems = []
+    if blank.any():
+        problems.append(Problem("features without a province code", file=file, location=column,
+                                rows=int(blank.sum()), examples=tuple(labels[blank].head(5))))
+    codes = codes.where(~blank)
     dup = codes.notna() & codes.duplicated(keep=False)
     if dup.any():
         problems.append(Problem(
@@ -142,15 +182,27 @@ def check_boundaries(path: str | Path):
     path = Path(path)
     file = str(path)
     fmt = _check_file(path, BOUNDARY_FORMATS)
+    unreadable = False
     try:
-        gdf = gpd.read_parquet(path) if fmt == "geoparquet" else gpd.read_file(path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                gdf = gpd.read_parquet(path) if fmt == "geoparquet" else gpd.read_file(path)
+            except Exception:
+                if fmt == "geoparquet":
+                    raise
+                # a geometry GEOS refuses (e.g. an unclosed ring): read it as missing, name it below
+                gdf = gpd.read_file(path, on_invalid="ignore")
+                unreadable = True
     except Exception as exc:  # pyogrio / pyarrow raise several types for unreadable files
         raise _problem(f"cannot be read as {fmt} boundaries: {_first_line(exc)}", file) from None
     if gdf.empty:
         raise _problem("no features", file)
     labels = _feature_labels(gdf)
     problems, notes = _crs_problems(gdf, file)
-    problems += _geometry_problems(gdf, labels, file)
+    if not problems and gdf.crs is not None:
+        problems += _extent_problems(gdf, labels, file)
+    problems += _geometry_problems(gdf, labels, file, unreadable)
     code_problems, code_column, scheme = _code_problems(gdf, labels, file)
     problems += code_problems
     if problems:

@@ -124,6 +124,10 @@ def _missing_columns(frame: pd.DataFrame, kind: str, file: str, extra) -> tuple[
     return problems, notes
 
 
+#: Units of the regional panel whose values are counts or sizes (never negative).
+_COUNT_UNITS = ("households", "persons", "thousand persons", "km2", "persons/km2")
+
+
 def _panel_problems(frame: pd.DataFrame, file: str) -> list[Problem]:
     """Regional panel: one series never mixes sources or units; province codes exist."""
     from povmodel import admin
@@ -147,6 +151,16 @@ def _panel_problems(frame: pd.DataFrame, file: str) -> list[Problem]:
                 f"one series ({', '.join(key)}) mixes {column}s, e.g. {where} has "
                 f"{_show(same[column].tolist())}; {why}",
                 file=file, location=column, rows=len(mixed), examples=_examples(mixed.index)))
+    if {"unit", "value", "indicator"} <= set(frame.columns) and pd.api.types.is_numeric_dtype(frame["value"]):
+        # rates and shares in % (poverty rates, unemployment ...) lie in 0-100; counts are >= 0
+        share = frame["unit"].eq("%") & ~frame["indicator"].astype(str).str.contains("growth|change", regex=True)
+        count = frame["unit"].isin(_COUNT_UNITS)
+        for mask, what in ((share & frame["value"].notna() & ~frame["value"].between(0, 100), "percentages outside 0-100"),
+                           (count & frame["value"].lt(0), "negative counts")):
+            if mask.any():
+                problems.append(Problem(f"{what}, found {_show(frame.loc[mask, 'value'].tolist())}", file=file,
+                                        location="value", rows=int(mask.sum()),
+                                        examples=_examples(frame.index[mask])))
     if {"area_level", "area_code"} <= set(frame.columns):
         province = frame["area_level"].eq("province") & ~frame["area_code"].isin(admin.province_codes())
         if province.any():
