@@ -92,6 +92,35 @@ def fgt_terms(income, line, alpha: int) -> np.ndarray:
     return np.clip((z - y) / z, 0.0, None) ** alpha
 
 
+def measure_variables(part: pd.DataFrame, std: str, measures: Sequence[str], *, unit: str = "household",
+                      persons: pd.DataFrame | None = None,
+                      line: float | None = None) -> tuple[np.ndarray, dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Per-household variables of the measures of one survey year under standard ``std``:
+    ``(size, numerators, denominators)``; a measure's ratio is ``sum(w y size) / sum(w x size)``
+    with ``x`` its entry in ``denominators`` (1 where absent) and ``size`` the household size
+    for ``unit="person"`` (else 1)."""
+    snap = snapshot_of(std)
+    size = part["hh_size"].to_numpy(dtype=float) if unit == "person" else np.ones(len(part))
+    variables: dict[str, np.ndarray] = {}
+    denominators: dict[str, np.ndarray] = {}
+    if any(m in CLASS_MEASURES or m in MPI_MEASURES for m in measures):
+        codes, deps = classify_under(part, std, persons)
+        for m in measures:
+            if m in CLASS_MEASURES:
+                wanted = [CLASSES.index(c) for c in CLASS_MEASURES[m]]
+                variables[m] = np.isin(codes, wanted).astype(float)
+        if any(m in MPI_MEASURES for m in measures):
+            variables.update(_vietnam_mpi_variables(deps, std))
+            denominators["mpi_a"] = variables.pop("_mpi_poor_denominator")
+    z = line if line is not None else np.where(part["urban"], snap.income_line.urban, snap.income_line.rural)
+    for m in measures:
+        if m in FGT_MEASURES:
+            variables[m] = fgt_terms(part["income_pc"], z, FGT_MEASURES[m])
+        elif m == "mean_income":
+            variables[m] = part["income_pc"].to_numpy(dtype=float)
+    return size, variables, denominators
+
+
 def estimate(households: pd.DataFrame, *, standard: str | None = None, year: int | None = None,
              by: str | Sequence[str] = "national", unit: str = "household",
              measures: Sequence[str] = DEFAULT_MEASURES, persons: pd.DataFrame | None = None,
@@ -139,26 +168,9 @@ def estimate(households: pd.DataFrame, *, standard: str | None = None, year: int
     for yr, idx in groups.items():
         part = data if isinstance(idx, slice) else data.iloc[idx]
         std = standard or standard_at_year(int(yr))
-        snap = snapshot_of(std)
         design = SurveyDesign.from_frame(part, weight=weight, strata=strata, psu=psu, singleton=singleton)
-        size = part["hh_size"].to_numpy(dtype=float) if unit == "person" else np.ones(len(part))
-        variables: dict[str, np.ndarray] = {}
-        denominators: dict[str, np.ndarray] = {}
-        if any(m in CLASS_MEASURES or m in MPI_MEASURES for m in measures):
-            codes, deps = classify_under(part, std, persons)
-            for m in measures:
-                if m in CLASS_MEASURES:
-                    wanted = [CLASSES.index(c) for c in CLASS_MEASURES[m]]
-                    variables[m] = np.isin(codes, wanted).astype(float)
-            if any(m in MPI_MEASURES for m in measures):
-                variables.update(_vietnam_mpi_variables(deps, std))
-                denominators["mpi_a"] = variables.pop("_mpi_poor_denominator")
-        z = line if line is not None else np.where(part["urban"], snap.income_line.urban, snap.income_line.rural)
-        for m in measures:
-            if m in FGT_MEASURES:
-                variables[m] = fgt_terms(part["income_pc"], z, FGT_MEASURES[m])
-            elif m == "mean_income":
-                variables[m] = part["income_pc"].to_numpy(dtype=float)
+        size, variables, denominators = measure_variables(part, std, measures, unit=unit, persons=persons,
+                                                          line=line)
         for dom_type in by_list:
             codes, labels = domain_codes(part, dom_type)
             domains = Domains.build(design, codes, len(labels))

@@ -94,9 +94,13 @@ def _escaped(survey: pd.DataFrame, round_year: int, rows: pd.DataFrame, poor_now
     return was & ~poor_now
 
 
-def prepare(survey: pd.DataFrame, spec) -> Prepared:
+def prepare(survey: pd.DataFrame, spec, *, decile_cuts: np.ndarray | None = None) -> Prepared:
     """The arrays of the households of ``spec.baseline_round`` in ``survey``, their incomes grown
-    by ``spec.nowcast_growth`` and classified under the standard in force in ``spec.year``."""
+    by ``spec.nowcast_growth`` and classified under the standard in force in ``spec.year``.
+
+    ``decile_cuts``: the 9 nowcast incomes where deciles 2..10 start (a household is in decile
+    ``k + 1`` when its income is at least ``k`` cuts), for data in chunks whose deciles are
+    national (:func:`decile_cuts`); default: person-weighted deciles of ``survey`` itself."""
     _check_columns(survey)
     rows = survey[survey["year"] == spec.baseline_round]
     if rows.empty:
@@ -133,10 +137,13 @@ def prepare(survey: pd.DataFrame, spec) -> Prepared:
     education = rows["head_education_years"].fillna(rows["head_education_years"].median()).to_numpy(dtype=float) \
         if "head_education_years" in rows else np.zeros(len(rows))
     # income deciles of persons (weight x size), before the shock
-    order = np.argsort(income, kind="stable")
-    cum = np.cumsum((rows["weight"].to_numpy() * size)[order])
-    decile = np.empty(len(rows), dtype=np.int64)
-    decile[order] = np.minimum((cum / cum[-1] * 10 - 1e-9).astype(np.int64), 9)
+    if decile_cuts is None:
+        order = np.argsort(income, kind="stable")
+        cum = np.cumsum((rows["weight"].to_numpy() * size)[order])
+        decile = np.empty(len(rows), dtype=np.int64)
+        decile[order] = np.minimum((cum / cum[-1] * 10 - 1e-9).astype(np.int64), 9)
+    else:
+        decile = np.searchsorted(np.asarray(decile_cuts, dtype=float), income, side="right").astype(np.int64)
     province_codes = admin.province_codes()
     province = pd.Categorical(rows["province"], categories=province_codes).codes.astype(np.int64)
     if (province < 0).any():
@@ -187,15 +194,20 @@ def prepare(survey: pd.DataFrame, spec) -> Prepared:
     )
 
 
-def worker_probabilities(prep: Prepared, shock) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Per household: probability that a worker is affected (loses work or has reduced
-    hours), probability that an affected worker lost work, and the income shares lost by a
-    worker who lost work and by one with reduced hours (zero where no shock cell applies)."""
+def decile_cuts(income: np.ndarray, person_weight: np.ndarray) -> np.ndarray:
+    """The 9 incomes where person-weighted deciles 2..10 start, as :func:`prepare` assigns
+    deciles (sorted incomes, cumulative person weight); arrays in a fixed order give the
+    same cuts bit for bit."""
+    order = np.argsort(income, kind="stable")
+    cum = np.cumsum(np.asarray(person_weight, dtype=float)[order])
+    decile = np.minimum((cum / cum[-1] * 10 - 1e-9).astype(np.int64), 9)
+    first = np.searchsorted(decile, np.arange(1, 10), side="left")  # decile is sorted
+    return np.asarray(income, dtype=float)[order][np.minimum(first, len(order) - 1)]
+
+
+def _shock_cells(prep: Prepared, shock) -> tuple[np.ndarray, np.ndarray]:
+    """The labour shock cell of each household (-1: none) and its ranking score."""
     n = prep.n
-    p_affected, p_lost_if_affected = np.zeros(n), np.zeros(n)
-    loss_lost, loss_reduced = np.zeros(n), np.zeros(n)
-    if shock is None or not shock.labour:
-        return p_affected, p_lost_if_affected, loss_lost, loss_reduced
     cell = np.full(n, -1, dtype=np.int64)
     region_of = admin.provinces().set_index("code")["region_code"]
     region = region_of.reindex(prep.province).to_numpy()
@@ -213,6 +225,65 @@ def worker_probabilities(prep: Prepared, shock) -> tuple[np.ndarray, np.ndarray,
     r = shock.ranking
     score = (r.head_education_years * prep.education + r.urban * prep.urban
              + r.ethnic_minority * prep.ethnic_minority)
+    return cell, score
+
+
+def shock_cell_weights(prep: Prepared, shock) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per labour shock cell, the distinct ranking scores of its households and their summed
+    worker weights: what the cell's logistic intercept depends on (mergeable over chunks:
+    :func:`solve_intercepts` adds chunks' weights by score)."""
+    if shock is None or not shock.labour:
+        return []
+    cell, score = _shock_cells(prep, shock)
+    worker_weight = prep.weight * prep.workers
+    out = []
+    for i in range(len(shock.labour)):  # a loop over the scenario's cells, not households
+        idx = np.flatnonzero(cell == i)
+        z, inverse = np.unique(score[idx], return_inverse=True)
+        out.append((z, np.bincount(inverse.ravel(), weights=worker_weight[idx], minlength=len(z))))
+    return out
+
+
+def _intercept(z: np.ndarray, ww: np.ndarray, target: float) -> float:
+    def gap(alpha):
+        return float((ww * expit(alpha + z)).sum()) - target
+
+    return brentq(gap, -60.0, 60.0, xtol=1e-12)
+
+
+def solve_intercepts(chunks: list[list[tuple[np.ndarray, np.ndarray]]], shock) -> list[float | None]:
+    """The logistic intercept of every labour shock cell from the :func:`shock_cell_weights`
+    of every chunk (added by score in the order of ``chunks``); ``None`` where no household
+    or no share applies."""
+    if shock is None or not shock.labour:
+        return []
+    alphas: list[float | None] = []
+    for i, spec in enumerate(shock.labour):
+        target = spec.lose_work + spec.reduced_hours
+        zs = np.concatenate([c[i][0] for c in chunks]) if chunks else np.zeros(0)
+        if zs.size == 0 or target == 0 or target >= 1.0:
+            alphas.append(None)
+            continue
+        z, inverse = np.unique(zs, return_inverse=True)
+        w = np.bincount(inverse.ravel(), weights=np.concatenate([c[i][1] for c in chunks]), minlength=len(z))
+        alphas.append(_intercept(z, w / w.sum(), target))
+    return alphas
+
+
+def worker_probabilities(prep: Prepared, shock, alphas: list[float | None] | None = None,
+                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per household: probability that a worker is affected (loses work or has reduced
+    hours), probability that an affected worker lost work, and the income shares lost by a
+    worker who lost work and by one with reduced hours (zero where no shock cell applies).
+
+    ``alphas``: the cells' logistic intercepts (:func:`solve_intercepts`, for data in chunks);
+    default: solved on ``prep``'s households."""
+    n = prep.n
+    p_affected, p_lost_if_affected = np.zeros(n), np.zeros(n)
+    loss_lost, loss_reduced = np.zeros(n), np.zeros(n)
+    if shock is None or not shock.labour:
+        return p_affected, p_lost_if_affected, loss_lost, loss_reduced
+    cell, score = _shock_cells(prep, shock)
     worker_weight = prep.weight * prep.workers
     for i, spec in enumerate(shock.labour):
         idx = np.flatnonzero(cell == i)
@@ -222,14 +293,13 @@ def worker_probabilities(prep: Prepared, shock) -> tuple[np.ndarray, np.ndarray,
         if target >= 1.0:
             p_affected[idx] = 1.0
         else:
-            # the share depends on the scores only through their distinct values (a few dozen)
-            z, inverse = np.unique(score[idx], return_inverse=True)
-            ww = np.bincount(inverse.ravel(), weights=worker_weight[idx]) / worker_weight[idx].sum()
-
-            def gap(alpha, z=z, ww=ww, target=target):
-                return float((ww * expit(alpha + z)).sum()) - target
-
-            alpha = brentq(gap, -60.0, 60.0, xtol=1e-12)
+            if alphas is not None:
+                alpha = alphas[i]
+            else:
+                # the share depends on the scores only through their distinct values (a few dozen)
+                z, inverse = np.unique(score[idx], return_inverse=True)
+                ww = np.bincount(inverse.ravel(), weights=worker_weight[idx]) / worker_weight[idx].sum()
+                alpha = _intercept(z, ww, target)
             p_affected[idx] = expit(alpha + score[idx])
         p_lost_if_affected[idx] = spec.lose_work / target
         loss_lost[idx] = spec.income_loss_lost

@@ -177,9 +177,10 @@ def _json_number(value) -> float | None:
 
 
 def assemble(prep: Prepared, plans, totals: np.ndarray, pair: np.ndarray | None, *, draws: int,
-             seed: int) -> SimulationResults:
-    """Aggregate cell totals to every grouping and summarise over draws."""
-    fixed = fixed_totals(prep)
+             seed: int, fixed: dict[str, np.ndarray] | None = None) -> SimulationResults:
+    """Aggregate cell totals to every grouping and summarise over draws (``fixed``: the
+    :func:`fixed_totals` of the cells, when ``prep`` holds only the cells of merged chunks)."""
+    fixed = fixed_totals(prep) if fixed is None else fixed
     columns: dict[str, list] = {k: [] for k in ("scenario", "grouping", "group", "metric", "mean", "low", "high",
                                                 "p2_5", "p97_5", "sample_households", "quality")}
     for grouping in GROUPINGS:

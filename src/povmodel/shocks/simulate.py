@@ -65,9 +65,9 @@ class _Plan:
     benefits: list[_Benefit]
 
 
-def _plan(prep: Prepared, spec) -> _Plan:
+def _plan(prep: Prepared, spec, alphas: list | None = None) -> _Plan:
     shock = spec.shock
-    p_aff, p_lost_if, loss_lost, loss_red = worker_probabilities(prep, shock)
+    p_aff, p_lost_if, loss_lost, loss_red = worker_probabilities(prep, shock, alphas)
     months = shock.shock_months() if shock is not None else 0.0
     per_worker = prep.labour_income / prep.workers
     drop = shock.remittance_drop if shock is not None else 0.0
@@ -170,14 +170,19 @@ def _metric_rows(prep: Prepared, income, loss, month_loss, affected, by_benefit)
 
 
 def run_draws(prep: Prepared, specs: list, *, draws: int, seed: int, workers: int | None = None,
-              progress=None) -> tuple[list[_Plan], np.ndarray, np.ndarray | None]:
+              progress=None, stream: tuple[int, ...] = (), alphas: list | None = None,
+              ) -> tuple[list[_Plan], np.ndarray, np.ndarray | None]:
     """Cell totals of every draw: ``(plans, totals, pair_totals)`` with ``totals`` of shape
     ``(draws, len(specs), rows, cells)`` (rows: :data:`_ROWS` then one per benefit, padded to the
     scenario with most benefits) and, for two scenarios, ``pair_totals`` ``(draws, 2, cells)``
-    (households better off / worse off under the second)."""
+    (households better off / worse off under the second).
+
+    For data in chunks: ``stream`` keys the chunk's random numbers (draw ``d`` uses
+    ``default_rng([seed, d, *stream])``) and ``alphas`` gives each spec's shock-cell intercepts
+    solved on all chunks (:func:`povmodel.shocks.prepare.solve_intercepts`)."""
     if draws < 1:
         raise PovmodelError(f"draws must be at least 1, got {draws}")
-    plans = [_plan(prep, s) for s in specs]
+    plans = [_plan(prep, s, None if alphas is None else alphas[i]) for i, s in enumerate(specs)]
     n_rows = len(_ROWS) + max(len(p.benefits) for p in plans)
     n_cells = len(prep.cell_start)
     totals = np.zeros((draws, len(plans), n_rows, n_cells))
@@ -185,7 +190,7 @@ def run_draws(prep: Prepared, specs: list, *, draws: int, seed: int, workers: in
     n_workers = int(prep.workers.sum())
 
     def one(d: int) -> None:
-        rng = np.random.default_rng([seed, d])
+        rng = np.random.default_rng([seed, d, *stream])
         u = rng.random(n_workers, dtype=np.float32)
         v = rng.random(prep.n, dtype=np.float32)
         incomes = []

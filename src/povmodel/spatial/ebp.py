@@ -56,7 +56,7 @@ from povmodel.spatial._ebp_sim import (
 )
 from povmodel.spatial._ebp_transform import Transform, estimate
 
-__all__ = ["EBP", "EBPResult", "ModelSummary", "Params"]
+__all__ = ["EBP", "EBPResult", "ModelSummary", "Params", "PartialPrediction"]
 
 _TRANSFORMS = {None: "none", "none": "none", "log": "log", "log_shift": "log_shift", "box_cox": "box_cox"}
 
@@ -541,6 +541,91 @@ class EBP:
         self.result_ = result
         return result
 
+    # ---------------------------------------------------- census in partitions
+    def prediction_jobs(self) -> tuple[int, list[Job]]:
+        """``(entropy, jobs)`` of a partitioned prediction (:meth:`predict_partition`): the
+        seed's entropy and the Monte Carlo jobs (point, and the bootstrap refits, done once)."""
+        self._check_fitted()
+        if self._callables:
+            raise EstimatorInputError("EBP: a census in partitions needs built-in indicators only "
+                                      f"({', '.join(BUILTINS)}); callables need each area's whole population")
+        entropy = int(np.random.SeedSequence().entropy) if self.seed is None else int(self.seed)
+        return entropy, self._jobs(entropy, False)
+
+    def predict_partition(self, census: pd.DataFrame | Iterable[pd.DataFrame], *, area: str, partition: int,
+                          entropy: int, jobs: list[Job], weight: str | None = None, hh_size: str | None = None,
+                          aggregate_to: str | None = None, workers: int | None = None) -> PartialPrediction:
+        """Per-area Monte Carlo sums of one partition of the census (e.g. one province),
+        CensusEB. The unit errors of the partition come from random-number rows starting at
+        ``partition * 2**40``, so a partition's sums depend only on its rows, ``partition``
+        and the seed: merge partitions with :meth:`combine_partitions` in any process."""
+        self._check_fitted()
+        if self.unit == "person" and hh_size is None:
+            raise EstimatorInputError("EBP.predict: unit='person' needs hh_size=<census column>")
+        if not 0 <= int(partition) < 2**20:
+            raise EstimatorInputError(f"EBP: partition must be in [0, 2**20), got {partition!r}")
+        chunks = [census] if isinstance(census, pd.DataFrame) else census
+        jobs = [replace(j, u=np.zeros((0, 0))) for j in jobs]
+        registry = Registry(self.area_labels_, entropy, jobs)
+        weighted = weight is not None or self.unit == "person"
+        column = aggregate_to if isinstance(aggregate_to, str) else None
+        agg = _Aggregation(column)
+        blocks = self._blocks(chunks, area, weight, hh_size, weighted, registry, agg, False,
+                              first_row=int(partition) << 40)
+        engine = Engine(entropy, jobs, self._kinds, workers or os.cpu_count() or 1)
+        engine.run_streaming(blocks, registry)
+        engine._grow(len(registry))
+        higher = {registry.labels[a]: agg.labels[j] for a, j in agg.of_area.items()} if column else {}
+        return PartialPrediction(list(registry.labels), engine.sums, engine.pop, engine.rows, higher)
+
+    def combine_partitions(self, partials: Sequence[PartialPrediction], *, entropy: int, jobs: list[Job],
+                           aggregate_to: str | Mapping | pd.Series | None = None,
+                           benchmark: Mapping | None = None, seconds: float = 0.0) -> EBPResult:
+        """The :class:`EBPResult` of partitions' sums (added in the order of ``partials``)."""
+        self._check_fitted()
+        t0 = time.perf_counter()
+        jobs = [replace(j, u=np.zeros((0, 0))) for j in jobs]
+        registry = Registry(self.area_labels_, entropy, jobs)
+        index = [registry.codes(p.labels) for p in partials]
+        m = len(registry)
+        engine = Engine(entropy, jobs, self._kinds, 1)
+        engine._grow(m)
+        for p, idx in zip(partials, index, strict=True):
+            k = p.pop.shape[0]
+            for acc, part in zip(engine.sums, p.sums, strict=True):
+                acc[..., idx[:k]] += part
+            engine.pop[idx[:k]] += p.pop
+            engine.rows[idx[:k]] += p.rows
+        if isinstance(aggregate_to, str):
+            mapping: dict = {}
+            for p in partials:
+                for a, hl in p.higher.items():
+                    if mapping.setdefault(a, hl) != hl:
+                        raise DataValidationError([Problem(f"area {a!r} lies in several {aggregate_to} values",
+                                                           file="census", location=aggregate_to,
+                                                           examples=(a, mapping[a], hl))],
+                                                  title="the census cannot be used")
+            agg = _Aggregation(mapping)
+            agg.level_name = aggregate_to
+        else:
+            agg = _Aggregation(aggregate_to)
+        if agg.mapping is not None and not isinstance(aggregate_to, str):
+            missing = [registry.labels[a] for a in np.flatnonzero(engine.pop > 0)
+                       if registry.labels[a] not in agg.mapping]
+            if missing:
+                raise DataValidationError([Problem("areas missing from the aggregate_to mapping", file="census",
+                                                   location="aggregate_to", rows=len(missing),
+                                                   examples=tuple(missing[:5]))], title="the census cannot be used")
+        frame, members = self._results(engine, registry, agg, None)
+        result = EBPResult(frame, self.L, entropy, self.params_.transform.describe(),
+                           seconds + time.perf_counter() - t0, self.B if self.mse else 0, members=members)
+        if benchmark:
+            by = agg.mapping_for(registry) if agg.active else None
+            result = result.benchmark(benchmark, by=by)
+        result.seconds = seconds + time.perf_counter() - t0
+        self.result_ = result
+        return result
+
     # jobs: point prediction, and per bootstrap replicate its population and its re-prediction
     def _jobs(self, entropy: int, include_sample: bool) -> list[Job]:
         p, s = self.params_, self.sample_
@@ -568,10 +653,12 @@ class EBP:
                             np.sqrt(q.sigma2_u), sample_y=y_b if include_sample else None))
         return jobs
 
-    def _blocks(self, chunks, area, weight, hh_size, weighted, registry, agg, include_sample):
-        """Validated census chunks as blocks; raises with every problem found in every chunk."""
+    def _blocks(self, chunks, area, weight, hh_size, weighted, registry, agg, include_sample, first_row: int = 0):
+        """Validated census chunks as blocks; raises with every problem found in every chunk.
+        ``first_row``: the random-number row of the first census row (a multiple of 65,536)."""
         log = _ProblemLog("census")
         reblock = Reblocker(self.chunk_size)
+        reblock.row0 = first_row
         enc = self.encoding_
         row0, checked_overlap = 0, False
         line_col = self.line if isinstance(self.line, str) else None
@@ -744,6 +831,17 @@ class EBP:
                             ln = line if np.isscalar(line) else line[sel]
                             out[k, off + g_] = f(y[sel], ln, w[sel]) if pw else f(y[sel], ln)
         return out
+
+
+@dataclass
+class PartialPrediction:
+    """Per-area Monte Carlo sums of one census partition (:meth:`EBP.predict_partition`)."""
+
+    labels: list
+    sums: list[np.ndarray]
+    pop: np.ndarray
+    rows: np.ndarray
+    higher: dict = field(default_factory=dict)
 
 
 class _Aggregation:
