@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3 (ipykernel)
 #     language: python
@@ -13,13 +15,15 @@
 
 # %% tags=["parameters"]
 config_path = "../configs/default.yaml"
+run_id = ""
 output_dir = "."
 language = "en"
 
 # %%
 from povmodel.reports.overview import OverviewReport
 
-report = OverviewReport.from_config(config_path, language=language, output_dir=output_dir)
+report = OverviewReport.from_parameters(config_path=config_path, run_id=run_id, output_dir=output_dir,
+                                        language=language)
 report.title()
 
 # %%

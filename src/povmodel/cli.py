@@ -304,13 +304,38 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     config = load_config(args.config)
-    result = run_reports(config, only=args.only, force=args.force, progress=print)
+    result = run_reports(config, only=args.only, provinces=args.province, jobs=args.jobs, force=args.force,
+                         progress=print, progress_bar=not args.quiet)
     print()
-    for line in result.summary_lines():
+    lines = result.summary_lines()
+    if args.quiet:  # only what ran or failed; cached reports are counted below
+        lines = lines[:1] + [line for line, r in zip(lines[1:], _result_rows(result), strict=True)
+                             if r is None or r.status != "cached"]
+    for line in lines:
         print(line)
     print(f"\n{len(result.reports)} report(s), {len(result.failed)} failed, "
           f"{time.perf_counter() - t0:.1f} s; index: {result.run_dir / 'index.html'}")
     return 1 if result.failed else 0
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _result_rows(result) -> list:
+    """For each summary line after the header: its report result, or ``None`` for an error line."""
+    rows = []
+    for r in result.reports:
+        rows.append(r)
+        if r.error:
+            rows.append(None)
+    return rows
 
 
 def _cmd_forecast(args: argparse.Namespace) -> int:
@@ -531,8 +556,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", help="execute the config's report notebooks into reports/<run_id>/")
     p.add_argument("config", metavar="CONFIG")
-    p.add_argument("--only", nargs="+", metavar="NAME", help="run only these reports")
+    p.add_argument("--only", nargs="+", metavar="NAME",
+                   help="run only these reports (overview, profile, risk, covid, forecast, province_brief, "
+                        "scenario_comparison)")
+    p.add_argument("--province", nargs="+", metavar="CODE",
+                   help="province briefs only for these provinces (GSO codes or names)")
+    p.add_argument("--jobs", type=_positive_int, metavar="N",
+                   help="worker processes, each with its own kernel (default: the number of cores)")
     p.add_argument("--force", action="store_true", help="re-run reports whose inputs are unchanged")
+    p.add_argument("--quiet", action="store_true", help="no progress bar; list only reports that ran")
     p.set_defaults(func=_cmd_report)
     return parser
 

@@ -149,15 +149,16 @@ def _add_simulations(cube, config, households, say):
 
 def _add_forecasts(cube, config, households, simulations, synthetic: bool, say):
     """Forecast paths of every scenario (a scenario's shock enters when its year is after the
-    origin) added to the cube."""
+    origin) added to the cube; returns the cube and ``{scenario: ForecastPaths}``."""
     import time
 
     from povmodel.cube import add_forecast
     from povmodel.forecast.planning import forecast_paths, scenario_shock
 
     settings = config.forecast
+    forecasts = {}
     if settings is None:
-        return cube
+        return cube, forecasts
     for spec in config.scenario_specs or [None]:
         t0 = time.perf_counter()
         sim = simulations.get(spec.name) if spec is not None else None
@@ -165,13 +166,55 @@ def _add_forecasts(cube, config, households, simulations, synthetic: bool, say):
         if sim is not None and spec.shock is not None and spec.year > settings.origin:
             shock = scenario_shock(sim.wide("national"), sim.wide("province"), name=spec.name, year=spec.year,
                                    standard=sim.standard)
-        paths = forecast_paths(config, households=households, origin=settings.origin, standard=settings.standard,
-                               years=range(settings.first_year, settings.last_year + 1), draws=settings.draws,
-                               seed=config.seed, model=settings.model, shock=shock, synthetic=synthetic).paths
+        fc = forecast_paths(config, households=households, origin=settings.origin, standard=settings.standard,
+                            years=range(settings.first_year, settings.last_year + 1), draws=settings.draws,
+                            seed=config.seed, model=settings.model, shock=shock, synthetic=synthetic)
         name = spec.name if spec is not None else "baseline"
-        cube = add_forecast(cube, paths, scenario=name, origin=settings.origin)
+        cube = add_forecast(cube, fc.paths, scenario=name, origin=settings.origin)
+        forecasts[name] = fc
         say(f"forecast {name}: origin {settings.origin}, {settings.draws} draws, {time.perf_counter() - t0:.1f} s")
-    return cube
+    return cube, forecasts
+
+
+def _planning_tables(config, households, simulations, forecasts, say) -> dict[str, pd.DataFrame]:
+    """The tables the reports read beside the cube (:mod:`povmodel.run_outputs`)."""
+    import time
+
+    from povmodel import run_outputs
+    from povmodel.parameters import load_parameters
+
+    t0 = time.perf_counter()
+    tables = run_outputs.risk_area_tables(households, seed=config.seed)
+    say(f"re-poverty risk by province and district, with validation: {time.perf_counter() - t0:.1f} s")
+    tables["simulation"] = run_outputs.simulation_table(simulations)
+    if forecasts:
+        t0 = time.perf_counter()
+        tables.update(run_outputs.forecast_tables(forecasts))
+        tables.update(run_outputs.backtest_tables(datasets.load_regional_panel(), draws=200, seed=config.seed))
+        first = next(iter(forecasts.values()))
+        budget = load_parameters().get("targets.budget").at(dt.date(first.base_year + 1, 1, 1))
+        if budget is not None:
+            tables["allocation"] = run_outputs.allocation_table(
+                tables["forecast_paths"], tables["risk_province"], households, budget=float(budget),
+                scenario=next(iter(forecasts)), year=first.years[-1])
+        say(f"forecast targets, ranks, backtests and budget split: {time.perf_counter() - t0:.1f} s")
+    return tables
+
+
+def run_inputs_digest(config) -> str:
+    """What a run's results depend on: config (with scenarios), package code, raw data and the
+    household data (the synthetic survey's checksum, or the config's files)."""
+    from povmodel.provenance import code_digest, raw_data_digest
+
+    h = hashlib.sha256()
+    for part in (config.config_hash, code_digest(exclude=("reports", "cli.py")), raw_data_digest()):
+        h.update(part.encode())
+    if config.data.households is None:
+        h.update(str(survey_record().get("sha256")).encode())
+    for path in (config.data.households, config.data.persons):
+        if path is not None and config.resolve(path).is_file():
+            h.update(sha256_file(config.resolve(path)).encode())
+    return h.hexdigest()
 
 
 def load_synthetic_survey(out_dir: str | Path | None = None, *, seed: int | None = None) -> pd.DataFrame:
@@ -212,18 +255,27 @@ def load_households(config) -> tuple[pd.DataFrame, pd.DataFrame | None, dict]:
     return df, persons, {"households": str(path), "synthetic": False, "households_sha256": sha256_file(path)}
 
 
-def run(config, *, progress: Callable[[str], None] | None = None) -> Path:
-    """Build the results cube of a config and write ``data/processed/cubes/<run_id>.nc``.
+def run(config, *, progress: Callable[[str], None] | None = None, force: bool = True) -> Path:
+    """Build the results cube of a config (``data/processed/cubes/<results_id>.nc``) and the
+    tables the reports read beside it (``data/processed/runs/<results_id>/``,
+    :mod:`povmodel.run_outputs`); configs differing only in presentation share them.
 
-    This milestone measures poverty by area and year (national, regions, provinces) under the
-    configured standard; later models add their variables to the same cube.
+    With ``force=False`` nothing is recomputed when the outputs exist, are intact and were made
+    from the same inputs (config, code, data). Returns the cube's path.
     """
-    from povmodel import measure
+    import time
+
+    from povmodel import measure, run_outputs
     from povmodel.cube import from_tidy, save_cube
     from povmodel.provenance import provenance_record
 
     say = progress or (lambda _line: None)
     ensure_data(seed=config.seed, progress=say)
+    digest = run_inputs_digest(config)
+    cube_path = processed_dir() / "cubes" / f"{config.results_id}.nc"
+    if not force and run_outputs.is_fresh(config.results_id, digest):
+        say(f"results {config.results_id} are up to date: {cube_path}")
+        return cube_path
     households, persons, source = load_households(config)
     available = sorted(int(y) for y in households["year"].unique())
     missing = [y for y in config.years if y not in available]
@@ -234,13 +286,19 @@ def run(config, *, progress: Callable[[str], None] | None = None) -> Path:
     households = households[households["year"].isin(config.years)]
     standard = None if config.standard == "auto" else config.standard
     areas = ["national", "region", "province"]
+    t0 = time.perf_counter()
     results = measure.estimate(households, standard=standard, by=areas, measures=RUN_MEASURES + MPI_RUN_MEASURES,
                                persons=persons)
+    say(f"measured {len(RUN_MEASURES + MPI_RUN_MEASURES)} measures by area and year: {time.perf_counter() - t0:.1f} s")
     scenario = config.scenario_specs[0].name if config.scenario_specs else "baseline"
     attrs = {**provenance_record(config), **source, "note": SYNTHETIC_NOTE if source["synthetic"] else ""}
     cube = from_tidy(results.to_frame(), scenario=scenario, attrs={k: v for k, v in attrs.items() if v is not None})
     cube, simulations = _add_simulations(cube, config, households_all, say)
-    cube = _add_forecasts(cube, config, households_all, simulations, bool(source["synthetic"]), say)
-    path = save_cube(cube, processed_dir() / "cubes" / f"{config.run_id}.nc")
+    cube, forecasts = _add_forecasts(cube, config, households_all, simulations, bool(source["synthetic"]), say)
+    path = save_cube(cube, cube_path)
     say(f"wrote {path}: {len(cube.area)} areas x {len(cube.year)} years, measures {', '.join(RUN_MEASURES + MPI_RUN_MEASURES)}")
+    tables = _planning_tables(config, households_all, simulations, forecasts, say)
+    folder = run_outputs.write_outputs(config.results_id, tables, cube_path=path, inputs_sha256=digest,
+                                       provenance={**attrs, "synthetic": bool(source["synthetic"])})
+    say(f"wrote {len(tables)} tables to {folder}")
     return path

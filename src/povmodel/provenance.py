@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import subprocess
+from pathlib import Path
 
 from povmodel._version import __version__
 from povmodel.config import RunConfig
@@ -24,6 +25,23 @@ def git_commit() -> str | None:
     except (OSError, subprocess.SubprocessError):
         return None
     return head + ("-dirty" if dirty else "")
+
+
+_PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def code_digest(exclude: tuple[str, ...] = ()) -> str:
+    """SHA-256 over the package's source and parameter files (a cache key for derived outputs),
+    leaving out the sub-packages or modules named in ``exclude`` (e.g. ``("reports",)``)."""
+    h = hashlib.sha256()
+    for path in sorted(_PACKAGE_DIR.rglob("*")):
+        relative = path.relative_to(_PACKAGE_DIR)
+        if relative.parts[0] in exclude:
+            continue
+        if path.suffix in {".py", ".yaml"} and "__pycache__" not in path.parts:
+            h.update(str(path.relative_to(_PACKAGE_DIR)).encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
 
 
 def raw_data_digest() -> str:

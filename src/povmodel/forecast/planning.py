@@ -137,6 +137,10 @@ class ForecastPaths:
         province sum the provinces absorb) and the clip passes.
     notes
         Remarks on the data and choices.
+    extra
+        Diagnostics: ``rounds``, ``clip_passes``, ``coherence``, ``province_standard``,
+        ``national_fit_series`` and ``province_poor_draws`` = (provinces, reconciled poor-rate
+        draws of shape draws x provinces x years, years).
     """
 
     paths: pd.DataFrame
@@ -588,7 +592,9 @@ def forecast_paths(config=None, *, households: pd.DataFrame, panel: pd.DataFrame
                          draws=draws, seed=seed, years=tuple(years), base_year=base, synthetic=bool(synthetic),
                          scenario=scenario, extra={"rounds": rounds, "clip_passes": rec.iterations,
                                                    "coherence": coherence, "province_standard": prov_standard,
-                                                   "national_fit_series": nat_series})
+                                                   "national_fit_series": nat_series,
+                                                   "province_poor_draws": (tuple(provinces), rec.province_rates,
+                                                                           tuple(grid))})
 
 
 def _load_panel(config) -> pd.DataFrame:

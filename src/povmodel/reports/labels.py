@@ -112,7 +112,35 @@ _LABELS: dict[str, dict[str, str]] = {
     "index_title": {"en": "povmodel reports", "vi": "Báo cáo povmodel"},
     "col_report": {"en": "Report", "vi": "Báo cáo"},
     "col_time": {"en": "Time (s)", "vi": "Thời gian (giây)"},
+    "kf_national_rate": {"en": "National poor-household rate (MOLISA)", "vi": "Tỷ lệ hộ nghèo cả nước (Bộ LĐ-TB&XH)"},
+    "col_key_figures": {"en": "Key figures", "vi": "Số liệu chính"},
+    "index_reports": {"en": "National reports", "vi": "Báo cáo toàn quốc"},
+    "index_briefs": {"en": "Province briefs", "vi": "Báo cáo tóm tắt cấp tỉnh"},
+    "index_comparisons": {"en": "Scenario comparisons", "vi": "So sánh kịch bản"},
+    "index_failed": {"en": "{n} report(s) failed: their executed notebooks are kept as logs.",
+                     "vi": "{n} báo cáo bị lỗi: notebook đã chạy được giữ lại làm nhật ký."},
+    "synthetic_banner": {
+        "en": "Household-level figures in this report come from SYNTHETIC survey data calibrated to "
+              "published GSO/MOLISA rates. They illustrate the methods; they are not official statistics.",
+        "vi": "Các số liệu cấp hộ trong báo cáo này lấy từ dữ liệu khảo sát TỔNG HỢP (giả lập), hiệu chỉnh "
+              "theo tỷ lệ công bố của TCTK/Bộ LĐ-TB&XH. Chúng minh họa phương pháp, không phải số liệu "
+              "thống kê chính thức.",
+    },
 }
+
+
+def register(labels: dict[str, dict[str, str]]) -> None:
+    """Add a report module's labels (``{key: {"en": ..., "vi": ...}}``).
+
+    Every label needs both languages; a key may be registered again only with the same text.
+    """
+    for key, texts in labels.items():
+        missing = [lang for lang in LANGUAGES if not texts.get(lang)]
+        if missing:
+            raise PovmodelError(f"report label {key!r} has no text in {missing}")
+        if key in _LABELS and _LABELS[key] != texts:
+            raise PovmodelError(f"report label {key!r} registered twice with different text")
+        _LABELS[key] = dict(texts)
 
 
 def label(key: str, language: str, **fields: object) -> str:

@@ -5,51 +5,29 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from pathlib import Path
 
 import pandas as pd
 
 from povmodel import admin, datasets, pipeline
-from povmodel.config import RunConfig, load_config
-from povmodel.io import atomic_path, raw_checksums, write_text
+from povmodel.io import raw_checksums
 from povmodel.parameters import load_parameters
-from povmodel.provenance import provenance_record
 from povmodel.reports import figures
-from povmodel.reports.labels import label, region_name
+from povmodel.reports.base import ReportBase
+from povmodel.reports.labels import region_name
 from povmodel.reports.sections import Section
 
 
 @dataclass
-class OverviewReport:
-    """Loads the real panel and boundaries once; each method returns one report section."""
+class OverviewReport(ReportBase):
+    """The real panel, loaded once; each method returns one report section."""
 
-    config: RunConfig
-    language: str
-    output_dir: Path | None
-    panel: pd.DataFrame
+    panel: pd.DataFrame | None = None
 
-    @classmethod
-    def from_config(cls, config_path: str | Path, *, language: str | None = None,
-                    output_dir: str | Path | None = None) -> OverviewReport:
-        """Load the config and the real regional panel."""
-        config = load_config(config_path)
-        return cls(config, language or config.language, Path(output_dir) if output_dir else None,
-                   datasets.load_regional_panel())
+    def __post_init__(self) -> None:
+        if self.panel is None:
+            self.panel = datasets.load_regional_panel()
 
     # -- helpers --------------------------------------------------------------------------
-    def _t(self, key: str, **fields) -> str:
-        return label(key, self.language, **fields)
-
-    def _save_table(self, df: pd.DataFrame, name: str) -> None:
-        if self.output_dir is not None:
-            write_text(self.output_dir / "tables" / f"{name}.csv", df.to_csv(index=False))
-
-    def _save_figure(self, png: bytes, name: str) -> None:
-        if self.output_dir is not None:
-            target = self.output_dir / "figures" / f"{name}.png"
-            with atomic_path(target) as tmp:
-                tmp.write_bytes(png)
-
     def _gso_latest(self) -> tuple[int, bool, pd.DataFrame]:
         gso = self.panel[self.panel["source"].eq(datasets.SOURCE_GSO)
                          & self.panel["indicator"].eq("poor_household_rate")]
@@ -64,7 +42,7 @@ class OverviewReport:
     # -- sections -------------------------------------------------------------------------
     def title(self) -> Section:
         """Report title and what the report is built from."""
-        return Section(self._t("overview_title"), [self._t("overview_intro")], level=1)
+        return Section(self.t("overview_title"), [self.t("overview_intro")], level=1)
 
     def headline(self) -> Section:
         """Latest national MOLISA rate and the spread of GSO province rates."""
@@ -74,12 +52,13 @@ class OverviewReport:
         prov = latest[latest["area_level"] == "province"].sort_values("value")
         national = latest[latest["area_level"] == "national"]["value"].iloc[0]
         lines = [
-            self._t("headline_molisa", year=int(nat["year"]), standard=nat["standard"], value=nat["value"]),
-            self._t("headline_gso", year=year, prelim=self._t("preliminary") if prelim else "",
+            self.t("headline_molisa", year=int(nat["year"]), standard=nat["standard"], value=nat["value"]),
+            self.t("headline_gso", year=year, prelim=self.t("preliminary") if prelim else "",
                     low=prov["value"].iloc[0], low_name=prov["area_name"].iloc[0],
                     high=prov["value"].iloc[-1], high_name=prov["area_name"].iloc[-1], national=national),
         ]
-        return Section(self._t("headline"), lines)
+        self.key_figure("kf_national_rate", f"{nat['value']:.2f}% ({int(nat['year'])}, {nat['standard']})")
+        return Section(self.t("headline"), lines)
 
     def province_map(self) -> Section:
         """Choropleth of the latest GSO province rates with region borders."""
@@ -87,27 +66,27 @@ class OverviewReport:
         values = latest[latest["area_level"] == "province"].set_index("area_code")["value"]
         fig = figures.province_choropleth(
             datasets.load_boundaries("province"), datasets.load_boundaries("region"), values,
-            title=self._t("map_title", year=year, prelim=self._t("preliminary") if prelim else ""),
-            legend_label=self._t("rate_pct"),
+            title=self.t("map_title", year=year, prelim=self.t("preliminary") if prelim else ""),
+            legend_label=self.t("rate_pct"),
         )
         png = figures.figure_png(fig)
-        self._save_figure(png, "province_poverty_map")
+        self.save_figure(png, "province_poverty_map")
         names = admin.provinces().set_index("code")["name"]
         no_data = [names[c] for c in names.index if c not in values.index]
-        caption = [self._t("map_caption")]
+        caption = [self.t("map_caption")]
         if no_data:
-            caption.append(self._t("map_no_data", year=year, names=", ".join(no_data)))
+            caption.append(self.t("map_no_data", year=year, names=", ".join(no_data)))
         table = latest[latest["area_level"] == "province"][["area_code", "area_name", "value"]]
-        self._save_table(table.rename(columns={"value": "poor_household_rate_pct"}), "province_poverty_gso")
-        return Section(self._t("map_heading"), caption,
-                       figures=[(png, self._t("map_title", year=year, prelim=""))])
+        self.save_table(table.rename(columns={"value": "poor_household_rate_pct"}), "province_poverty_gso")
+        return Section(self.t("map_heading"), caption,
+                       figures=[(png, self.t("map_title", year=year, prelim=""))])
 
     def national_series(self) -> Section:
         """National rates over time, MOLISA by standard and GSO apart."""
         png = figures.figure_png(figures.national_series(self.panel, language=self.language))
-        self._save_figure(png, "national_series")
-        return Section(self._t("series_heading"), [self._t("series_caption")],
-                       figures=[(png, self._t("series_title"))])
+        self.save_figure(png, "national_series")
+        return Section(self.t("series_heading"), [self.t("series_caption")],
+                       figures=[(png, self.t("series_title"))])
 
     def regional_table(self) -> Section:
         """Regional rates: GSO latest survey year and MOLISA 2022."""
@@ -121,38 +100,38 @@ class OverviewReport:
         poor = p[p["indicator"] == "poor_household_rate"].set_index("area_code")["value"]
         near = p[p["indicator"] == "near_poor_household_rate"].set_index("area_code")["value"]
         codes = [*regions["region_code"], "NATIONAL"]
-        names = [*regions["name"], self._t("national")]
+        names = [*regions["name"], self.t("national")]
         table = pd.DataFrame({
-            self._t("region"): names,
-            self._t("col_gso", year=year): [gso.get(c) for c in codes],
-            self._t("col_molisa_poor", year=myear): [poor.get(c) for c in codes],
-            self._t("col_molisa_near", year=myear): [near.get(c) for c in codes],
+            self.t("region"): names,
+            self.t("col_gso", year=year): [gso.get(c) for c in codes],
+            self.t("col_molisa_poor", year=myear): [poor.get(c) for c in codes],
+            self.t("col_molisa_near", year=myear): [near.get(c) for c in codes],
         })
-        self._save_table(table, "regional_rates")
-        return Section(self._t("regions_heading"), tables=[table])
+        self.save_table(table, "regional_rates")
+        return Section(self.t("regions_heading"), tables=[table])
 
     def data_sources(self) -> Section:
         """Every dataset the run uses: real or synthetic, source, licence, checksum."""
         sums = raw_checksums()
         rows = [{
-            self._t("col_dataset"): s["dataset"],
-            self._t("col_kind"): self._t("kind_real"),
-            self._t("col_source"): s["source"],
-            self._t("col_licence"): s["licence"],
-            self._t("col_sha"): sums.get(s["main_file"], "")[:12],
+            self.t("col_dataset"): s["dataset"],
+            self.t("col_kind"): self.t("kind_real"),
+            self.t("col_source"): s["source"],
+            self.t("col_licence"): s["licence"],
+            self.t("col_sha"): sums.get(s["main_file"], "")[:12],
         } for s in datasets.RAW_SOURCES]
         survey = pipeline.survey_record()
         if survey:
             rows.append({
-                self._t("col_dataset"): self._t("synthetic_survey", rows=survey["rows"], seed=survey["seed"]),
-                self._t("col_kind"): self._t("kind_synthetic"),
-                self._t("col_source"): self._t("synthetic_source"),
-                self._t("col_licence"): "–",
-                self._t("col_sha"): survey["sha256"][:12],
+                self.t("col_dataset"): self.t("synthetic_survey", rows=survey["rows"], seed=survey["seed"]),
+                self.t("col_kind"): self.t("kind_synthetic"),
+                self.t("col_source"): self.t("synthetic_source"),
+                self.t("col_licence"): "–",
+                self.t("col_sha"): survey["sha256"][:12],
             })
         table = pd.DataFrame(rows)
-        self._save_table(table, "data_sources")
-        return Section(self._t("sources_heading"), tables=[table])
+        self.save_table(table, "data_sources")
+        return Section(self.t("sources_heading"), tables=[table])
 
     def parameter_flags(self, date: str | dt.date | None = None) -> Section:
         """Dated parameters in force at ``date`` (default: end of the config's last year) whose
@@ -160,15 +139,9 @@ class OverviewReport:
         when = date or dt.date(max(self.config.years), 12, 31)
         flagged = load_parameters().flagged(when)
         if not flagged:
-            return Section(self._t("flags_heading"), [self._t("flags_none", date=when)])
+            return Section(self.t("flags_heading"), [self.t("flags_none", date=when)])
         table = pd.DataFrame([{
-            self._t("col_parameter"): path, self._t("col_status"): v.status,
-            self._t("col_reference"): v.reference, self._t("col_note"): v.note or "",
+            self.t("col_parameter"): path, self.t("col_status"): v.status,
+            self.t("col_reference"): v.reference, self.t("col_note"): v.note or "",
         } for path, v in flagged])
-        return Section(self._t("flags_heading"), [self._t("flags_intro", date=when)], tables=[table])
-
-    def provenance(self) -> Section:
-        """Config hash, package version, seed, data checksums of this run."""
-        record = provenance_record(self.config)
-        table = pd.DataFrame({self._t("col_item"): list(record), self._t("col_value"): [str(v) for v in record.values()]})
-        return Section(self._t("provenance_heading"), tables=[table])
+        return Section(self.t("flags_heading"), [self.t("flags_intro", date=when)], tables=[table])

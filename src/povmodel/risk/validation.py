@@ -54,11 +54,13 @@ def _score(rows: list, split: str, test: pd.DataFrame, predictions: dict[str, np
 
 
 def validate(pairs: pd.DataFrame, *, n_splits: int = 5, random_state: int = 0,
-             test_year: int | None = None) -> pd.DataFrame:
+             test_year: int | None = None, return_predictions: bool = False):
     """Scores (``auc``, ``brier``, ``ece`` and ``prob_mae_vs_truth`` where the truth is known)
     of the logistic and gradient-boosted classifiers and of VEP, out of province (all pairs,
-    and the households that had escaped poverty at t: re-poverty proper) and out of time. ``test_year``: the round whose pairs form the out-of-time test (default: the last
-    pair whose next round has the same standard as its training rounds)."""
+    and the households that had escaped poverty at t: re-poverty proper) and out of time.
+    ``test_year``: the round whose pairs form the out-of-time test (default: the last pair whose
+    next round has the same standard as its training rounds). With ``return_predictions``,
+    also the out-of-province predictions ``{model: probability per pair}``."""
     features = feature_columns(pairs)
     if pairs["poor_next"].nunique() < 2:
         raise PovmodelError("the target has a single class: nobody (or everybody) is poor at the next round")
@@ -90,7 +92,7 @@ def validate(pairs: pd.DataFrame, *, n_splits: int = 5, random_state: int = 0,
                            for name, model in _models(random_state).items()}
             predictions["vep"] = _vep_predictions(train, test, features)
             _score(rows, f"out_of_time_{test_year}", test, predictions)
-    return pd.DataFrame(rows)
+    return (pd.DataFrame(rows), oof) if return_predictions else pd.DataFrame(rows)
 
 
 def risk_report(survey: pd.DataFrame, provinces: pd.DataFrame, *, seed: int, top: int = 10,
@@ -100,16 +102,32 @@ def risk_report(survey: pd.DataFrame, provinces: pd.DataFrame, *, seed: int, top
     (gradient-boosted classifier fitted on every panel pair, scoring the latest round's
     non-poor households). ``areas`` holds the ``top`` areas with an estimate, ``all_areas``
     every area (suppressed ones last)."""
+    tables = risk_tables(survey, provinces, seed=seed, n_splits=n_splits, levels=(level,))
+    areas = tables["areas"][level]
+    return {"metrics": tables["metrics"], "areas": areas[areas["expected_share"].notna()].head(top),
+            "all_areas": areas, "scored_year": tables["scored_year"], "pairs": tables["pairs"], "level": level}
+
+
+def risk_tables(survey: pd.DataFrame, provinces: pd.DataFrame, *, seed: int, n_splits: int = 5,
+                levels: tuple[str, ...] = ("province", "district")) -> dict:
+    """The validation metrics and the area risk tables at several ``levels`` from one fit.
+
+    Returns ``{"metrics", "areas": {level: table}, "scored_year", "pairs", "pair_table",
+    "out_of_province"}`` (see :func:`risk_report`); ``pair_table`` holds the panel pairs and
+    ``out_of_province`` each model's predictions for them from folds that never saw their
+    province.
+    """
     from povmodel.risk.area import area_risk
     from povmodel.risk.features import current_features, panel_pairs
 
     pairs = panel_pairs(survey, provinces)
-    metrics = validate(pairs, n_splits=n_splits, random_state=seed)
+    metrics, oof = validate(pairs, n_splits=n_splits, random_state=seed, return_predictions=True)
     features = feature_columns(pairs)
     model = RePovertyClassifier(model="hgb", random_state=seed).fit(
         pairs[features], pairs["poor_next"].astype(int), sample_weight=pairs["weight"])
     latest = int(survey["year"].max())
     scored = current_features(survey, provinces, latest)
-    areas = area_risk(scored, model.predict_proba(scored[features])[:, 1], level=level, seed=seed)
-    return {"metrics": metrics, "areas": areas[areas["expected_share"].notna()].head(top), "all_areas": areas,
-            "scored_year": latest, "pairs": len(pairs), "level": level}
+    probability = model.predict_proba(scored[features])[:, 1]
+    areas = {lvl: area_risk(scored, probability, level=lvl, seed=seed) for lvl in levels}
+    return {"metrics": metrics, "areas": areas, "scored_year": latest, "pairs": len(pairs), "pair_table": pairs,
+            "out_of_province": oof}

@@ -1,0 +1,52 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% tags=["parameters"]
+config_path = "../configs/default.yaml"
+run_id = ""
+output_dir = "."
+language = "en"
+top = 15
+
+# %%
+from povmodel.reports.risk_report import RiskReport
+
+report = RiskReport.from_parameters(config_path=config_path, run_id=run_id, output_dir=output_dir,
+                                    language=language, top=top)
+report.title()
+
+# %%
+report.synthetic_banner()
+
+# %%
+report.models()
+
+# %%
+report.validation()
+
+# %%
+report.province_map()
+
+# %%
+report.district_map()
+
+# %%
+report.priority_provinces()
+
+# %%
+report.priority_districts()
+
+# %%
+report.provenance()
