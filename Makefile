@@ -54,9 +54,9 @@ lock:
 schema: env
 	$(BIN)/python -c "import json; from povmodel.config import config_json_schema; open('configs/schema.json','w',encoding='utf-8').write(json.dumps(config_json_schema(), indent=2, ensure_ascii=False) + '\n')"
 
-## bench: run every benchmark and print its figures against the named peer
+## bench: run every benchmark (figures against a named peer) and write benchmarks/results.md
 bench: env
-	@for script in benchmarks/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+	$(BIN)/python benchmarks/run_all.py
 
 clean:
 	rm -rf data/processed reports/*/ .pytest_cache .ruff_cache

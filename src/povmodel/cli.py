@@ -55,8 +55,14 @@ def _cmd_data_census(args: argparse.Namespace) -> int:
     pipeline.ensure_data(seed=seed, progress=print)
     world = build_world(seed, pd.read_parquet(processed_dir() / "regional_panel.parquet"))
     out = args.out or processed_dir() / f"census_{args.year}_seed{seed}"
-    result = world.census(out, year=args.year, provinces=args.province, chunk_households=args.chunk,
-                          progress=print)
+    if args.compute == "dask":
+        from povmodel.census_scale import generate
+
+        result = generate(world, out, year=args.year, provinces=args.province,
+                          compute=_compute_settings(args, chunk_households=args.chunk))
+    else:
+        result = world.census(out, year=args.year, provinces=args.province, chunk_households=args.chunk,
+                              progress=print)
     per_million = result.seconds / max(result.households, 1) * 1e6
     print(f"SYNTHETIC census {args.year}: {result.households:,} households in {len(result.files)} files under "
           f"{out}; {result.seconds:.1f} s ({per_million:.1f} s per million households), "
@@ -66,17 +72,28 @@ def _cmd_data_census(args: argparse.Namespace) -> int:
 
 def _cmd_measure(args: argparse.Namespace) -> int:
     import json
+    from pathlib import Path
 
     from povmodel import io, measure
-
-    households = io.read_households(args.path, column_map=args.column_map)
-    persons = io.read_persons(args.persons) if args.persons else None
     from povmodel.measure.estimate import DEFAULT_MEASURES, MPI_MEASURES
 
     measures = args.measures or [*DEFAULT_MEASURES, *MPI_MEASURES]
-    results = measure.estimate(households, standard=args.standard, year=args.year, by=args.by, unit=args.unit,
-                               measures=measures, persons=persons, variance=args.variance,
-                               replicates=args.replicates, seed=args.seed, min_n=args.min_n)
+    if Path(args.path).is_dir():  # a census written by `povmodel data census`: measured by province partition
+        from povmodel.census_scale import measure as measure_census
+
+        if args.persons or args.column_map or args.variance != "taylor":
+            _err("error: a census folder is measured with Taylor standard errors, without --persons or --column-map")
+            return 2
+        t0 = time.perf_counter()
+        results = measure_census(args.path, by=args.by, standard=args.standard, year=args.year, unit=args.unit,
+                                 measures=measures, min_n=args.min_n, compute=_compute_settings(args))
+        print(f"census {args.path}: measured in {time.perf_counter() - t0:.1f} s ({args.compute})", file=sys.stderr)
+    else:
+        households = io.read_households(args.path, column_map=args.column_map)
+        persons = io.read_persons(args.persons) if args.persons else None
+        results = measure.estimate(households, standard=args.standard, year=args.year, by=args.by, unit=args.unit,
+                                   measures=measures, persons=persons, variance=args.variance,
+                                   replicates=args.replicates, seed=args.seed, min_n=args.min_n)
     if args.json:
         table = results.to_frame()
         print(json.dumps(json.loads(table.to_json(orient="records")), ensure_ascii=False, indent=1))
@@ -180,8 +197,14 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     if not args.json and sys.stderr.isatty():
         def progress(done, total):
             print(f"\r  draw {done}/{total}", end="" if done < total else "\n", file=sys.stderr)
-    results = simulate(households, scenario, draws=args.draws, seed=seed, workers=args.workers, reform=reform,
-                       progress=progress)
+    if args.census:
+        from povmodel.census_scale import simulate as simulate_census
+
+        results = simulate_census(args.census, scenario, draws=args.draws, seed=seed, reform=reform,
+                                  compute=_compute_settings(args))
+    else:
+        results = simulate(households, scenario, draws=args.draws, seed=seed, workers=args.workers, reform=reform,
+                           progress=progress)
     elapsed = time.perf_counter() - t0
     if args.out:
         print(f"results table written to {results.export(args.out)}", file=sys.stderr)
@@ -316,6 +339,27 @@ def _cmd_report(args: argparse.Namespace) -> int:
     print(f"\n{len(result.reports)} report(s), {len(result.failed)} failed, "
           f"{time.perf_counter() - t0:.1f} s; index: {result.run_dir / 'index.html'}")
     return 1 if result.failed else 0
+
+
+def _compute_settings(args: argparse.Namespace, **extra) -> dict:
+    """The ``compute:`` settings given on the command line (checked by ComputeSettings)."""
+    settings = {"mode": args.compute, **extra}
+    if args.compute == "dask":
+        if args.scheduler:
+            settings["scheduler_address"] = args.scheduler
+        elif args.dask_workers:
+            settings["workers"] = args.dask_workers
+    elif args.scheduler or args.dask_workers:
+        settings.update(scheduler_address=args.scheduler, workers=args.dask_workers)  # refused: local mode
+    return settings
+
+
+def _add_compute_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--compute", choices=["local", "dask"], default="local",
+                   help="local (default, in this process) or dask (one task per province)")
+    p.add_argument("--dask-workers", type=_positive_int, metavar="N",
+                   help="worker processes of the dask LocalCluster started for the run (default 2)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="an existing dask scheduler, e.g. tcp://10.0.0.5:8786")
 
 
 def _positive_int(text: str) -> int:
@@ -456,6 +500,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=None, help="seed (default: configs/default.yaml)")
     p.add_argument("--out", default=None, help="target folder (default: data/processed/census_<year>_seed<seed>)")
     p.add_argument("--chunk", type=int, default=500_000, help="households per chunk: bounds memory (default 500000)")
+    _add_compute_options(p)
     p.set_defaults(func=_cmd_data_census)
     p = data_sub.add_parser(
         "check", help="check a household, person, panel or boundary file; one line per problem")
@@ -469,7 +514,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_data_check)
 
     p = sub.add_parser("measure", help="poverty measures by domain with design-based standard errors")
-    p.add_argument("path", metavar="PATH", help="household file (CSV, Parquet, Stata, Excel)")
+    p.add_argument("path", metavar="PATH", help="household file (CSV, Parquet, Stata, Excel), or a census folder "
+                                                "written by `povmodel data census` (measured province by province)")
     p.add_argument("--standard", choices=["2016-2020", "2022-2025", "2027-2030"], default=None,
                    help="poverty standard (default: the one in force at the end of each survey year)")
     p.add_argument("--year", type=int, default=None, help="survey year (default: every year in the file)")
@@ -487,6 +533,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=None, help="seed of the bootstrap")
     p.add_argument("--min-n", type=int, default=50, help="flag domains with fewer sample households")
     p.add_argument("--json", action="store_true", help="print the tidy table as JSON records")
+    _add_compute_options(p)
     p.set_defaults(func=_cmd_measure)
 
     p = sub.add_parser("risk", help="re-poverty risk: validation of the models and the provinces most at risk")
@@ -510,6 +557,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: the synthetic survey)")
     p.add_argument("--json", action="store_true", help="print national and province results as JSON")
     p.add_argument("--out", default=None, metavar="FILE", help="also export the tidy results (.csv or .xlsx)")
+    p.add_argument("--census", default=None, metavar="DIR",
+                   help="simulate on a census folder (`povmodel data census`) province by province instead")
+    _add_compute_options(p)
     p.set_defaults(func=_cmd_simulate)
 
     p = sub.add_parser("sae", help="province poverty map: direct survey estimates + Fay-Herriot on real covariates")

@@ -237,6 +237,10 @@ class RunConfig(StrictModel):
     reports: list[ReportName] = Field(default_factory=lambda: ["overview"], description="Reports to produce.")
     output_dir: Path = Field(Path("reports"), description="Folder receiving reports/<run_id>/.")
     report_timeout_s: int = Field(600, gt=0, le=24 * 3600, description="Per-report execution timeout.")
+    min_sample_households: int = Field(
+        10, ge=10, le=10_000,
+        description="Area cells of the published tables with fewer sample households than this are suppressed "
+                    "(no estimate; never below 10).")
     report_settings: ReportSettings = Field(default_factory=ReportSettings,
                                             description="Province briefs and scenario comparisons.")
     data: DataSources = Field(default_factory=DataSources)

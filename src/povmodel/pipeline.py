@@ -298,6 +298,9 @@ def run(config, *, progress: Callable[[str], None] | None = None, force: bool = 
     path = save_cube(cube, cube_path)
     say(f"wrote {path}: {len(cube.area)} areas x {len(cube.year)} years, measures {', '.join(RUN_MEASURES + MPI_RUN_MEASURES)}")
     tables = _planning_tables(config, households_all, simulations, forecasts, say)
+    tables = {name: run_outputs.suppress_small_cells(t, min_households=config.min_sample_households)
+              for name, t in tables.items()}
+    run_outputs.check_published(tables, cube)
     folder = run_outputs.write_outputs(config.results_id, tables, cube_path=path, inputs_sha256=digest,
                                        provenance={**attrs, "synthetic": bool(source["synthetic"])})
     say(f"wrote {len(tables)} tables to {folder}")

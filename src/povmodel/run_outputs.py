@@ -92,7 +92,10 @@ def allocation_table(paths: pd.DataFrame, risk_province: pd.DataFrame, household
     floor = 0.005 * budget
     parts = [allocate_budget(table, budget, rule=rule, floor=floor).assign(rule=rule)
              for rule in ("equal_per_poor_household", "by_risk", "by_gap")]
-    return pd.concat(parts, ignore_index=True).assign(scenario=scenario, year=year, budget=budget)
+    # no cost per household is assumed here, so the "poor reached" columns would be all missing
+    reach = ["expected_poor_reached", "expected_poor_reached_per_billion"]
+    return (pd.concat(parts, ignore_index=True).drop(columns=reach, errors="ignore")
+            .assign(scenario=scenario, year=year, budget=budget))
 
 
 def backtest_tables(panel: pd.DataFrame, *, draws: int, seed: int) -> dict[str, pd.DataFrame]:
@@ -138,6 +141,63 @@ def simulation_table(simulations: Mapping[str, object]) -> pd.DataFrame:
     """Every simulated scenario's results table (all groupings), one frame."""
     parts = [sim.table for sim in simulations.values()]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+# ---------------------------------------------------------------------------------------------
+# Publishing rules: small cells, no silent NaN
+# ---------------------------------------------------------------------------------------------
+#: Columns that identify or count, never suppressed.
+_KEEP = {"sample_households", "scored_year", "year", "k", "pairs", "n", "n_test", "n_selected", "lat", "lon"}
+
+
+def suppress_small_cells(table: pd.DataFrame, *, min_households: int) -> pd.DataFrame:
+    """Rows of an area table with fewer than ``min_households`` sample households lose their
+    estimates (numeric columns other than counts and keys) and are marked ``suppressed``."""
+    if "sample_households" not in table:
+        return table
+    small = pd.to_numeric(table["sample_households"], errors="coerce").fillna(0).to_numpy() < min_households
+    if not small.any():
+        return table
+    out = table.copy()
+    numeric = [c for c in out.columns if c not in _KEEP and pd.api.types.is_numeric_dtype(out[c])
+               and not pd.api.types.is_bool_dtype(out[c])]
+    out.loc[small, numeric] = np.nan
+    if "quality" in out:
+        out.loc[small, "quality"] = "suppressed"
+    return out
+
+
+def check_published(tables: Mapping[str, pd.DataFrame], cube=None) -> None:
+    """Raise a :class:`PovmodelError` naming every missing (NaN) figure that is not explained:
+    in a table, a NaN is allowed only in a row marked ``suppressed``; in the cube, a variable's
+    (scenario, year) slice is either wholly missing (outside what it covers: a survey year, a
+    scenario year, a forecast year) or complete for every area."""
+    problems = []
+    for name, table in tables.items():
+        numeric = table.select_dtypes("number")
+        missing = numeric.isna()
+        if "quality" in table:
+            missing = missing & ~table["quality"].eq("suppressed").to_numpy()[:, None]
+        if missing.to_numpy().any():
+            cols = missing.any()
+            rows = missing.any(axis=1)
+            problems.append(f"table {name!r}: NaN in {', '.join(cols[cols].index)} on {int(rows.sum())} row(s) "
+                            f"(e.g. rows {rows[rows].index[:5].tolist()}) not marked suppressed")
+    if cube is not None:
+        for var, da in cube.data_vars.items():
+            if set(da.dims) != {"scenario", "area", "year"} or var.endswith(("_se", "_n")):
+                continue
+            values = da.transpose("scenario", "area", "year").to_numpy()
+            covered = np.isfinite(values).any(axis=1)  # (scenario, year) slices with any value
+            holes = ~np.isfinite(values) & covered[:, None, :]
+            if holes.any():
+                s_i, a_i, y_i = np.nonzero(holes)
+                areas = sorted({str(cube["area"].values[i]) for i in a_i})
+                problems.append(f"cube variable {var!r}: NaN for {len(areas)} area(s) (e.g. {areas[:5]}) in "
+                                f"scenario {cube['scenario'].values[s_i[0]]!s}, year {int(cube['year'].values[y_i[0]])} "
+                                "where other areas have values")
+    if problems:
+        raise PovmodelError("missing figures in the run's outputs:\n  - " + "\n  - ".join(problems))
 
 
 # ---------------------------------------------------------------------------------------------
