@@ -11,7 +11,7 @@ import pytest
 from conftest import ROOT
 
 from povmodel.reports.forecast_report import ForecastReport
-from povmodel.reports.risk_report import number
+from povmodel.reports.report_numbers import number
 
 SECTIONS = ("title", "data_basis", "national_path", "regional_paths", "province_table", "standard_change",
             "targets", "target_map", "rank_uncertainty", "allocation", "backtests", "synthetic_banner")
@@ -54,15 +54,15 @@ def test_national_2025_and_key_figures(built, report_run):
     cube = outputs.cube.sel(scenario=first, area="NATIONAL", year=2025)
     value = 100 * float(cube["forecast_poor_rate"])
     assert report.national_2025()["mean"] == pytest.approx(value)
-    assert f"{number(value, 2, report.language)}%" in html["national_path"]
+    assert f"{number(value, report.language, 2)}%" in html["national_path"]
     figures = {f["key"]: f["value"] for f in json.loads((out / "key_figures.json").read_text(encoding="utf-8"))}
     assert set(figures) == {"forecast_kf_national", "forecast_kf_target"}
     low = 100 * float(cube["forecast_poor_rate_ci_low"])
-    assert number(low, 2, report.language) in figures["forecast_kf_national"]
+    assert number(low, report.language, 2) in figures["forecast_kf_national"]
     targets = outputs.table("forecast_targets")
     p = targets[(targets["scenario"] == first) & (targets["area"] == "NATIONAL")
                 & (targets["target"] == "poverty_rate_fall_min")]["probability"].iloc[0]
-    assert figures["forecast_kf_target"].startswith(f"{number(100 * p, 0, report.language)}%")
+    assert figures["forecast_kf_target"].startswith(f"{number(100 * p, report.language, 0)}%")
 
 
 def test_real_and_synthetic_are_said(built):
@@ -101,12 +101,12 @@ def test_backtest_table_and_verdict(built, report_run):
     summary = report_run[1].table("backtest_summary")
     table = sections["backtests"].tables[0]
     assert len(table) == len(summary)
-    assert table[report.t("forecast_col_mae")].tolist() == [number(v, 2, report.language) for v in summary["mae_pp"]]
+    assert table[report.t("forecast_col_mae")].tolist() == [number(v, report.language, 2) for v in summary["mae_pp"]]
     gso = summary[summary["series"].str.startswith("GSO")]
     winners = gso[gso["beats_last_value"] & gso["beats_national_trend"] & ~gso["model"].isin(["last_value",
                                                                                              "national_trend"])]
     best = winners.sort_values("mae_pp").iloc[0]
-    assert f"{report._model_name(best['model'])} (MAE {number(best['mae_pp'], 2, report.language)}" in html["backtests"]
+    assert f"{report._model_name(best['model'])} (MAE {number(best['mae_pp'], report.language, 2)}" in html["backtests"]
 
 
 def test_allocation_sums_to_the_budget(built, report_run):

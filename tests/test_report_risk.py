@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from conftest import ROOT
 
-from povmodel.reports.risk_report import RiskReport, number, percent
+from povmodel.reports.report_numbers import number, percent
+from povmodel.reports.risk_report import RiskReport
 
 SECTIONS = ("title", "models", "validation", "province_map", "district_map", "priority_provinces",
             "priority_districts", "synthetic_banner", "provenance")
@@ -52,11 +53,11 @@ def test_national_households_at_risk_recomputed(built, report_run):
     total = prov["households_at_risk"].sum()
     share = total / prov["households_scored"].sum()
     assert report.national_at_risk() == pytest.approx((total, share))
-    assert number(round(total, -2), 0, report.language) in html["province_map"]
+    assert number(round(total, -2), report.language, 0) in html["province_map"]
     figures = json.loads((out / "key_figures.json").read_text(encoding="utf-8"))
     assert {f["key"] for f in figures} == {"risk_kf_households", "risk_kf_top"}
     top = prov.sort_values("expected_share").iloc[-1]
-    assert any(top["name"] in f["value"] and percent(top["expected_share"], 1, report.language) in f["value"]
+    assert any(top["name"] in f["value"] and percent(top["expected_share"], report.language, 1) in f["value"]
                for f in figures)
 
 
@@ -66,9 +67,9 @@ def test_validation_table_matches_metrics(built, report_run):
     table = sections["validation"].tables[0]
     assert len(table) == len(metrics)
     auc = table[report.t("risk_col_auc")].tolist()
-    assert auc == [number(v, 3, report.language) for v in metrics["auc"]]
+    assert auc == [number(v, report.language, 3) for v in metrics["auc"]]
     vep = metrics[(metrics["split"] == "out_of_province") & (metrics["model"] == "vep")].iloc[0]
-    assert number(vep["ece"], 3, report.language) in " ".join(sections["validation"].paragraphs)
+    assert number(vep["ece"], report.language, 3) in " ".join(sections["validation"].paragraphs)
 
 
 def test_priority_lists_rank_and_flag(built, report_run):
@@ -107,9 +108,9 @@ def test_no_household_records(built):
 
 
 def test_number_formatting():
-    assert number(1234567.891, 1, "en") == "1,234,567.9"
-    assert number(1234567.891, 1, "vi") == "1.234.567,9"
-    assert percent(0.0523, 1, "vi") == "5,2%" and percent(float("nan")) == "–"
+    assert number(1234567.891, "en", 1) == "1,234,567.9"
+    assert number(1234567.891, "vi", 1) == "1.234.567,9"
+    assert percent(0.0523, "vi", 1) == "5,2%" and percent(float("nan"), "en") == "–"
 
 
 @pytest.mark.report

@@ -220,20 +220,12 @@ def simulate(path: str | Path, scenario, *, draws: int = 100, seed: int, reform=
     whole census, as :func:`povmodel.shocks.simulate` does on a survey; the draws of province
     ``p`` use ``default_rng([seed, d, p])``. ``timing`` (a dict) receives the seconds of each pass.
     """
+    from povmodel.shocks import simulated_specs
     from povmodel.shocks.prepare import decile_cuts, solve_intercepts
     from povmodel.shocks.results import assemble
 
     s = settings_from(compute)
-    specs = [scenario] if reform is None else [scenario, reform]
-    for sp in specs:
-        if sp.year is None or sp.baseline_round is None:
-            raise PovmodelError(f"scenario {sp.name!r} has no 'year' and 'baseline_round': nothing to simulate")
-    if reform is not None and (reform.year, reform.baseline_round) != (scenario.year, scenario.baseline_round):
-        raise PovmodelError(f"a reform must shock the same round and year as its scenario: {reform.name!r} has "
-                            f"{reform.baseline_round}/{reform.year}, {scenario.name!r} "
-                            f"{scenario.baseline_round}/{scenario.year}")
-    if reform is not None and reform.name == scenario.name:
-        raise PovmodelError(f"scenario and reform have the same name {scenario.name!r}")
+    specs = simulated_specs(scenario, reform)
     if draws < 1:
         raise PovmodelError(f"draws must be at least 1, got {draws}")
     codes = _client_and_provinces(path, provinces)

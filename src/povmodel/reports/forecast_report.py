@@ -19,7 +19,7 @@ from povmodel.forecast.targets import AMBER_AT, GREEN_AT
 from povmodel.reports import figures, forecast_figures
 from povmodel.reports.base import ReportBase
 from povmodel.reports.labels import register
-from povmodel.reports.risk_report import number
+from povmodel.reports.report_numbers import number
 from povmodel.reports.sections import Section
 from povmodel.standards import standard_snapshot
 
@@ -336,7 +336,7 @@ class ForecastReport(ReportBase):
         return self.scenarios[0]
 
     def _num(self, value: float, digits: int = 1) -> str:
-        return number(value, digits, self.language)
+        return number(value, self.language, digits)
 
     def _pct(self, value: float, digits: int = 1) -> str:
         """A value already in percent."""

@@ -1,7 +1,7 @@
 """Numbers written for planners in the report language: percentages, percentage points, counts
 and VND amounts, with Vietnamese separators (``1.234.567``, ``5,2%``) in Vietnamese reports.
 
-Used by the profile, COVID-19 and scenario-comparison reports.
+Used by every report.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from povmodel import admin, datasets
 from povmodel.reports import figures
 from povmodel.reports.base import ReportBase
 from povmodel.reports.labels import register
+from povmodel.reports.report_numbers import number, percent
 from povmodel.reports.sections import Section
 from povmodel.targeting import export_table
 
@@ -212,20 +213,6 @@ LABELS = {
 register(LABELS)
 
 
-def number(value: float, digits: int = 0, language: str = "en") -> str:
-    """A number with thousands separators in the report language (``1,234.5`` / ``1.234,5``);
-    ``–`` when missing."""
-    if value is None or pd.isna(value):
-        return "–"
-    text = f"{value:,.{digits}f}"
-    return text.translate(str.maketrans(",.", ".,")) if language == "vi" else text
-
-
-def percent(share: float, digits: int = 1, language: str = "en") -> str:
-    """A share as a percentage in the report language (``0.0523`` -> ``5.2%`` / ``5,2%``)."""
-    return "–" if share is None or pd.isna(share) else f"{number(100 * share, digits, language)}%"
-
-
 def risk_choropleth(provinces, regions, table: pd.DataFrame, *, title: str, legend_label: str,
                     unreliable_label: str, suppressed_label: str) -> Figure:
     """Province choropleth of ``table["value"]`` (indexed by ``province``): provinces whose
@@ -275,7 +262,7 @@ class RiskReport(ReportBase):
         return self.t(f"risk_split_{split}")
 
     def _auc(self, value: float) -> str:
-        return number(value, 3, self.language)
+        return number(value, self.language, 3)
 
     def national_at_risk(self) -> tuple[float, float]:
         """Households expected to be poor at the next round nationally (sum over provinces with an
@@ -301,7 +288,7 @@ class RiskReport(ReportBase):
     def models(self) -> Section:
         """The three models in plain words."""
         pairs = int(self.outputs.table("risk_metrics")["pairs"].iloc[0])
-        text = [self.t("risk_model_logistic"), self.t("risk_model_hgb", pairs=number(pairs, 0, self.language)),
+        text = [self.t("risk_model_logistic"), self.t("risk_model_hgb", pairs=number(pairs, self.language, 0)),
                 self.t("risk_model_vep")]
         return Section(self.t("risk_models_heading"), text)
 
@@ -313,11 +300,11 @@ class RiskReport(ReportBase):
         table = pd.DataFrame({
             self.t("risk_col_split"): m["split"].map(self._split_name),
             self.t("risk_col_model"): m["model"].map(lambda x: self.t(f"risk_name_{x}")),
-            self.t("risk_col_n_test"): m["n_test"].map(lambda v: number(v, 0, lang)),
+            self.t("risk_col_n_test"): m["n_test"].map(lambda v: number(v, lang, 0)),
             self.t("risk_col_auc"): m["auc"].map(self._auc),
-            self.t("risk_col_brier"): m["brier"].map(lambda v: number(v, 4, lang)),
-            self.t("risk_col_ece"): m["ece"].map(lambda v: number(v, 3, lang)),
-            self.t("risk_col_mae"): m["prob_mae_vs_truth"].map(lambda v: number(100 * v, 2, lang)),
+            self.t("risk_col_brier"): m["brier"].map(lambda v: number(v, lang, 4)),
+            self.t("risk_col_ece"): m["ece"].map(lambda v: number(v, lang, 3)),
+            self.t("risk_col_mae"): m["prob_mae_vs_truth"].map(lambda v: number(100 * v, lang, 2)),
         })
         self.save_table(m.drop(columns=["scored_year"]), "risk_validation")
         text = [self.t("risk_validation_intro"), *self._reading(m)]
@@ -332,15 +319,15 @@ class RiskReport(ReportBase):
             best = classifiers["auc"].idxmax()
             lines.append(self.t("risk_reading_best", best=self.t(f"risk_name_{best}"),
                                 auc=self._auc(classifiers.loc[best, "auc"]),
-                                mae=number(100 * classifiers.loc[best, "prob_mae_vs_truth"], 1, lang)))
+                                mae=number(100 * classifiers.loc[best, "prob_mae_vs_truth"], lang, 1)))
             if "vep" in oop.index:
                 vep = oop.loc["vep"]
-                lines.append(self.t("risk_reading_vep", auc=self._auc(vep["auc"]), ece=number(vep["ece"], 3, lang),
-                                    ece_best=number(classifiers["ece"].min(), 3, lang),
-                                    mae=number(100 * vep["prob_mae_vs_truth"], 1, lang)))
+                lines.append(self.t("risk_reading_vep", auc=self._auc(vep["auc"]), ece=number(vep["ece"], lang, 3),
+                                    ece_best=number(classifiers["ece"].min(), lang, 3),
+                                    mae=number(100 * vep["prob_mae_vs_truth"], lang, 1)))
         escaped = m[m["split"] == "out_of_province_escaped"]
         if len(escaped):
-            lines.append(self.t("risk_reading_escaped", n=number(escaped["n_test"].iloc[0], 0, lang),
+            lines.append(self.t("risk_reading_escaped", n=number(escaped["n_test"].iloc[0], lang, 0),
                                 low=self._auc(escaped["auc"].min()), high=self._auc(escaped["auc"].max())))
         timed = m[m["split"].str.startswith("out_of_time_") & m["model"].ne("vep")]
         if len(timed):
@@ -368,11 +355,11 @@ class RiskReport(ReportBase):
         def listed(codes: pd.Series) -> str:
             return ", ".join(names[c] for c in codes) if len(codes) else self.t("risk_none")
 
-        caption = self.t("risk_map_caption", households=number(round(total, -2), 0, lang), share=percent(share, 1, lang),
-                         top=top["name"], top_share=percent(top["expected_share"], 1, lang),
+        caption = self.t("risk_map_caption", households=number(round(total, -2), lang, 0), share=percent(share, lang, 1),
+                         top=top["name"], top_share=percent(top["expected_share"], lang, 1),
                          n_unrel=listed(unreliable), n_supp=listed(suppressed))
-        self.key_figure("risk_kf_households", f"{number(round(total, -2), 0, lang)} ({percent(share, 1, lang)})")
-        self.key_figure("risk_kf_top", f"{top['name']} ({percent(top['expected_share'], 1, lang)})")
+        self.key_figure("risk_kf_households", f"{number(round(total, -2), lang, 0)} ({percent(share, lang, 1)})")
+        self.key_figure("risk_kf_top", f"{top['name']} ({percent(top['expected_share'], lang, 1)})")
         return Section(self.t("risk_map_heading"), [caption],
                        figures=[(png, self.t("risk_map_title", year=self.scored_year))])
 
@@ -410,11 +397,11 @@ class RiskReport(ReportBase):
                   self.t("risk_col_region"): table["province"].map(regions)}
         display = pd.DataFrame({
             **common,
-            self.t("risk_col_share"): table["expected_share"].map(lambda v: number(100 * v, 1, lang)),
-            self.t("risk_col_interval"): [f"{number(100 * lo, 1, lang)} – {number(100 * hi, 1, lang)}"
+            self.t("risk_col_share"): table["expected_share"].map(lambda v: number(100 * v, lang, 1)),
+            self.t("risk_col_interval"): [f"{number(100 * lo, lang, 1)} – {number(100 * hi, lang, 1)}"
                                           for lo, hi in zip(table["share_low"], table["share_high"], strict=True)],
-            self.t("risk_col_households"): households.map(lambda v: number(v, 0, lang)),
-            self.t("risk_col_sample"): table["sample_households"].map(lambda v: number(v, 0, lang)),
+            self.t("risk_col_households"): households.map(lambda v: number(v, lang, 0)),
+            self.t("risk_col_sample"): table["sample_households"].map(lambda v: number(v, lang, 0)),
             self.t("risk_col_quality"): self._quality(table["quality"]),
         })
         numeric = pd.DataFrame({

@@ -16,7 +16,23 @@ from povmodel.shocks.results import METRICS, SimulationResults, assemble
 from povmodel.shocks.simulate import run_draws
 from povmodel.shocks.validation import published_comparison
 
-__all__ = ["GROUPINGS", "METRICS", "SimulationResults", "published_comparison", "simulate"]
+__all__ = ["GROUPINGS", "METRICS", "SimulationResults", "published_comparison", "simulate", "simulated_specs"]
+
+
+def simulated_specs(scenario, reform=None) -> list:
+    """``[scenario]`` or ``[scenario, reform]``, checked: both have a year and a baseline round,
+    a reform shocks the same round and year as its scenario, and has another name."""
+    specs = [scenario] if reform is None else [scenario, reform]
+    for s in specs:
+        if s.year is None or s.baseline_round is None:
+            raise PovmodelError(f"scenario {s.name!r} has no 'year' and 'baseline_round': nothing to simulate")
+    if reform is not None and (reform.year, reform.baseline_round) != (scenario.year, scenario.baseline_round):
+        raise PovmodelError(f"a reform must shock the same round and year as its scenario: {reform.name!r} has "
+                            f"{reform.baseline_round}/{reform.year}, {scenario.name!r} "
+                            f"{scenario.baseline_round}/{scenario.year}")
+    if reform is not None and reform.name == scenario.name:
+        raise PovmodelError(f"scenario and reform have the same name {scenario.name!r}")
+    return specs
 
 
 def simulate(survey: pd.DataFrame, scenario, *, draws: int = 100, seed: int, workers: int | None = None,
@@ -38,16 +54,7 @@ def simulate(survey: pd.DataFrame, scenario, *, draws: int = 100, seed: int, wor
     progress
         Optional callable ``progress(done, total)`` called after each draw.
     """
-    specs = [scenario] if reform is None else [scenario, reform]
-    for s in specs:
-        if s.year is None or s.baseline_round is None:
-            raise PovmodelError(f"scenario {s.name!r} has no 'year' and 'baseline_round': nothing to simulate")
-    if reform is not None and (reform.year, reform.baseline_round) != (scenario.year, scenario.baseline_round):
-        raise PovmodelError(f"a reform must shock the same round and year as its scenario: {reform.name!r} has "
-                            f"{reform.baseline_round}/{reform.year}, {scenario.name!r} "
-                            f"{scenario.baseline_round}/{scenario.year}")
-    if reform is not None and reform.name == scenario.name:
-        raise PovmodelError(f"scenario and reform have the same name {scenario.name!r}")
+    specs = simulated_specs(scenario, reform)
     prep = prepare(survey, scenario)
     plans, totals, pair = run_draws(prep, specs, draws=draws, seed=seed, workers=workers, progress=progress)
     return assemble(prep, plans, totals, pair, draws=draws, seed=seed)
