@@ -9,11 +9,13 @@ the indicator codes in the dated parameters, e.g. ``dep_2016_health_insurance`` 
 from __future__ import annotations
 
 import functools
-
-import pandera.pandas as pa
+from typing import TYPE_CHECKING
 
 from povmodel import admin
 from povmodel.parameters import load_parameters
+
+if TYPE_CHECKING:  # pandera costs ~0.1 s to import: only the functions that build schemas load it
+    import pandera.pandas as pa
 
 #: Main sector of work of a household (of its head or main earner).
 SECTORS = ("agriculture", "manufacturing_construction", "services", "tourism_hospitality", "public")
@@ -38,12 +40,16 @@ def deprivation_columns(standard_year: str) -> list[str]:
 
 
 def _col(dtype, *checks, required=True, nullable=False, description="") -> pa.Column:
+    import pandera.pandas as pa
+
     return pa.Column(dtype, list(checks), required=required, nullable=nullable, description=description)
 
 
 @functools.lru_cache(maxsize=1)
 def household_schema() -> pa.DataFrameSchema:
     """Schema of the household table (one row per household and survey round)."""
+    import pandera.pandas as pa
+
     codes = set(admin.province_codes())
     columns = {
         "hh_id": _col(str, pa.Check.str_length(min_value=1), description="household id (unique within a round)"),
@@ -80,6 +86,8 @@ def household_schema() -> pa.DataFrameSchema:
 @functools.lru_cache(maxsize=1)
 def person_schema() -> pa.DataFrameSchema:
     """Schema of the person table (one row per person and survey round)."""
+    import pandera.pandas as pa
+
     columns = {
         "person_id": _col(str, pa.Check.str_length(min_value=1)),
         "hh_id": _col(str, pa.Check.str_length(min_value=1)),
@@ -104,6 +112,8 @@ def person_schema() -> pa.DataFrameSchema:
 @functools.lru_cache(maxsize=1)
 def regional_panel_schema() -> pa.DataFrameSchema:
     """Schema of the regional panel (long form: area, year, indicator, value and provenance)."""
+    import pandera.pandas as pa
+
     columns = {
         "area_code": _col(str, pa.Check.str_length(min_value=1)),
         "area_level": _col(str, pa.Check.isin(AREA_LEVELS)),

@@ -152,9 +152,11 @@ def execute_job(job: Job, run_dir: str, timeout: int) -> dict:
     error = None
     with atomic_path(nb_path) as tmp, _stderr_to(workdir / KERNEL_LOG):
         try:
+            # no save after every cell (each one serialises and validates the whole notebook, its
+            # figures included): the notebook is written when it completes or fails
             pm.execute_notebook(job.notebook, str(tmp), parameters=job.params,
                                 kernel_name="python3", cwd=str(workdir), progress_bar=False,
-                                execution_timeout=timeout, log_output=False)
+                                execution_timeout=timeout, log_output=False, request_save_on_cell_execute=False)
         except pm.PapermillExecutionError as exc:
             error = f"{exc.ename}: {exc.evalue}"
         except Exception as exc:  # a dead kernel, a timeout, an unreadable notebook
