@@ -79,7 +79,7 @@ def main() -> None:
         tmp = Path(tmp)
         ours_cfg = config_for(tmp, codes, "batch")
         t0 = time.perf_counter()
-        result = run_reports(ours_cfg, jobs=2, force=True, progress_bar=False)
+        result = run_reports(ours_cfg, jobs=2, force=True, progress_bar=False, progress=lambda line: print("  ", line))
         ours = time.perf_counter() - t0
         failed = len(result.failed)
         print(f"povmodel report, 2 worker processes: {ours:.1f} s ({ours / len(codes):.2f} s per brief, "

@@ -145,3 +145,17 @@ def test_failures_are_isolated_and_listed(tmp_path, monkeypatch, report_run):
     assert "3 report(s) failed" in (result.run_dir / "index.html").read_text(encoding="utf-8")
     again = run_reports(config, only=["overview", "province_brief"], provinces=["01"], jobs=1, progress_bar=False)
     assert {r.name: r.status for r in again.reports} == {"overview": "failed", "province_brief_01": "cached"}
+
+
+def test_a_reused_kernel_starts_each_notebook_empty_in_its_own_folder(tmp_path, monkeypatch, report_run):
+    """With one worker, both notebooks run in the same kernel, one after the other: the second
+    sees none of the first's variables and works in its own folder."""
+    first = notebook_with(tmp_path, "leak_marker = 42\nimport os\nfirst_cwd = os.getcwd()", "first")
+    second = notebook_with(tmp_path, "import os\nassert 'leak_marker' not in globals(), 'state leaked'\n"
+                                     "assert os.getcwd().endswith('/profile'), os.getcwd()", "second")
+    for name, path in (("overview", first), ("profile", second)):
+        spec = catalogue.REPORTS[name]
+        monkeypatch.setitem(catalogue.REPORTS, name, catalogue.ReportSpec(name, path, spec.parameters, "x", "x"))
+    config = load_config(make_config(tmp_path, "reuse"))
+    result = run_reports(config, only=["overview", "profile"], jobs=1, progress_bar=False)
+    assert {r.name: (r.status, r.error) for r in result.reports} == {"overview": ("ok", None), "profile": ("ok", None)}

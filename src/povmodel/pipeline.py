@@ -202,12 +202,13 @@ def _planning_tables(config, households, simulations, forecasts, say) -> dict[st
 
 
 def run_inputs_digest(config) -> str:
-    """What a run's results depend on: config (with scenarios), package code, raw data and the
-    household data (the synthetic survey's checksum, or the config's files)."""
+    """What a run's results depend on: the config's result fields (``results_id``, with the
+    scenarios), package code, raw data and the household data (the synthetic survey's checksum,
+    or the config's files)."""
     from povmodel.provenance import code_digest, raw_data_digest
 
     h = hashlib.sha256()
-    for part in (config.config_hash, code_digest(exclude=("reports", "cli.py")), raw_data_digest()):
+    for part in (config.results_id, code_digest(exclude=("reports", "cli.py")), raw_data_digest()):
         h.update(part.encode())
     if config.data.households is None:
         h.update(str(survey_record().get("sha256")).encode())

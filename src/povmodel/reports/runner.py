@@ -39,8 +39,8 @@ from povmodel.reports.index import write_index
 
 MANIFEST = "manifest.json"
 LOCK_FILE = ".lock"
-#: In each job's folder: what the notebook's kernel wrote to stderr (start-up warnings, crashes).
-KERNEL_LOG = "kernel.log"
+#: In the run folder: what the workers and their kernels wrote to stderr (warnings, crashes).
+KERNEL_LOG = "kernels.log"
 
 
 @dataclass
@@ -98,14 +98,71 @@ def job_digest(job: Job, cube_sha256: str, code_sha256: str) -> str:
 
 
 # -- in the worker process -------------------------------------------------------------------------
-def _warm_worker() -> None:
-    """Import papermill and nbconvert once per worker (≈2 s), not once per notebook, and let the
-    kernels it starts cache compiled bytecode: with ``PYTHONDONTWRITEBYTECODE`` set (as on some
-    machines), every kernel would recompile pandas, matplotlib and povmodel, ≈2 s a notebook."""
+#: The worker's kernel, reused from one notebook to the next (see :func:`_kernel_for`).
+_KERNEL: dict = {"manager": None}
+#: Code run in the worker's kernel before each notebook: an empty namespace, the job's folder.
+_FRESH_START = "get_ipython().run_line_magic('reset', '-f')\nimport os as _os\n_os.chdir({folder!r})\ndel _os"
+
+
+def _warm_worker(log_path: str) -> None:
+    """Start-up of a worker process: import papermill and nbconvert once (≈2 s), not once per
+    notebook; send stderr (and so its kernel's start-up warnings) to the run's kernel log; let
+    the kernel cache compiled bytecode (with ``PYTHONDONTWRITEBYTECODE`` set, as on some
+    machines, every kernel would recompile pandas, matplotlib and povmodel); shut the kernel
+    down when the worker exits."""
+    from multiprocessing.util import Finalize
+
     os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     sys.dont_write_bytecode = False
+    log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(log, 2)
+    os.close(log)
     import nbconvert  # noqa: F401
     import papermill  # noqa: F401
+
+    Finalize(None, _drop_kernel, exitpriority=10)
+
+
+def _drop_kernel() -> None:
+    """Shut the worker's kernel down (after a dead kernel, a timeout, or at exit)."""
+    from jupyter_client.utils import run_sync
+
+    manager, _KERNEL["manager"] = _KERNEL["manager"], None
+    if manager is not None:
+        with contextlib.suppress(Exception):
+            run_sync(manager.shutdown_kernel)(now=True)
+
+
+def _kernel_for(workdir: Path):
+    """The worker's kernel, started on first use (or again after :func:`_drop_kernel`), with an
+    empty namespace and ``workdir`` as working directory.
+
+    One kernel per worker process serves its notebooks in turn: starting a kernel and importing
+    pandas, matplotlib and povmodel into it costs ≈2 s, several times a brief's own work. What a
+    notebook defines is deleted before the next one (``%reset -f``); modules stay imported (they
+    hold no report state). A notebook that fails keeps the kernel; a kernel that dies or runs
+    past the timeout is replaced.
+    """
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_client.utils import run_sync
+
+    manager = _KERNEL["manager"]
+    if manager is None or not run_sync(manager.is_alive)():
+        manager = AsyncKernelManager(kernel_name="python3")
+        run_sync(manager.start_kernel)(cwd=str(workdir))
+        _KERNEL["manager"] = manager
+    client = manager.blocking_client()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=60)
+        reply = client.execute_interactive(_FRESH_START.format(folder=str(workdir)), store_history=False,
+                                           timeout=60, output_hook=lambda _msg: None)
+    finally:
+        client.stop_channels()
+    if reply["content"]["status"] != "ok":
+        _drop_kernel()
+        raise RuntimeError(f"could not prepare the kernel: {reply['content'].get('evalue')}")
+    return manager
 
 
 def export_html(notebook_path: Path, html_path: Path) -> Path:
@@ -121,24 +178,8 @@ def export_html(notebook_path: Path, html_path: Path) -> Path:
     return write_text(html_path, body)
 
 
-@contextlib.contextmanager
-def _stderr_to(path: Path):
-    """Send this process's stderr (file descriptor 2, which the kernel it starts inherits) to
-    ``path``: kernel start-up warnings go to the job's log, not over the batch's progress bar."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with open(path, "ab") as log:
-        os.dup2(log.fileno(), 2)
-        try:
-            yield
-        finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
-
-
 def execute_job(job: Job, run_dir: str, timeout: int) -> dict:
-    """Run one job's notebook in a fresh kernel with the job's folder as working directory, then
+    """Run one job's notebook in the worker's kernel, emptied and moved to the job's folder, then
     export it to HTML. Returns status, seconds, paths and the error (if any); never raises for a
     failing notebook, a dead kernel or a cell running past ``timeout`` seconds."""
     import papermill as pm
@@ -150,17 +191,18 @@ def execute_job(job: Job, run_dir: str, timeout: int) -> dict:
     nb_path = run_dir / f"{job.name}.ipynb"
     html_path = run_dir / f"{job.name}.html"
     error = None
-    with atomic_path(nb_path) as tmp, _stderr_to(workdir / KERNEL_LOG):
+    with atomic_path(nb_path) as tmp:
         try:
             # no save after every cell (each one serialises and validates the whole notebook, its
             # figures included): the notebook is written when it completes or fails
-            pm.execute_notebook(job.notebook, str(tmp), parameters=job.params,
-                                kernel_name="python3", cwd=str(workdir), progress_bar=False,
-                                execution_timeout=timeout, log_output=False, request_save_on_cell_execute=False)
+            pm.execute_notebook(job.notebook, str(tmp), parameters=job.params, kernel_name="python3",
+                                progress_bar=False, execution_timeout=timeout, log_output=False,
+                                request_save_on_cell_execute=False, km=_kernel_for(workdir))
         except pm.PapermillExecutionError as exc:
             error = f"{exc.ename}: {exc.evalue}"
-        except Exception as exc:  # a dead kernel, a timeout, an unreadable notebook
+        except Exception as exc:  # a dead kernel, a timeout, an unreadable notebook: a new kernel next time
             error = f"{type(exc).__name__}: {exc}"
+            _drop_kernel()
         if not tmp.is_file() or not tmp.stat().st_size:
             tmp.write_bytes(Path(job.notebook).read_bytes())
     try:
@@ -221,8 +263,8 @@ def _run_pool(batch: list[tuple[Job, str]], run_dir: Path, timeout: int, workers
     """Run ``batch`` in one pool; return the jobs whose worker pool broke under them."""
     context = multiprocessing.get_context("spawn")  # no fork of a parent holding threads and state
     broken = []
-    with ProcessPoolExecutor(max_workers=min(workers, len(batch)), mp_context=context,
-                             initializer=_warm_worker) as pool:
+    with ProcessPoolExecutor(max_workers=min(workers, len(batch)), mp_context=context, initializer=_warm_worker,
+                             initargs=(str(run_dir / KERNEL_LOG),)) as pool:
         futures = {pool.submit(execute_job, job, str(run_dir), timeout): (job, digest) for job, digest in batch}
         while futures:
             done, _ = wait(futures, return_when=FIRST_COMPLETED)
