@@ -156,3 +156,14 @@ def test_alias_expansion_is_reported_short(tmp_path):
         load_config(path)
     assert len(str(info.value)) < 5000
     assert any(p.location == "title" for p in info.value.problems)
+
+
+def test_a_set_tag_on_a_scalar_is_a_yaml_error(tmp_path):
+    """Found by the fuzzer: ``!!set`` on a scalar used to crash the duplicate-key check."""
+    from povmodel.config import load_config
+    from povmodel.errors import ConfigError
+
+    path = tmp_path / "set.yaml"
+    path.write_text("---\n!!set \n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="expected a mapping for set"):
+        load_config(path)

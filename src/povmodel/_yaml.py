@@ -22,6 +22,9 @@ class _StrictSafeLoader(yaml.SafeLoader):
     reports values it cannot construct (the date ``2020-02-30``) as YAML errors with their line."""
 
     def construct_mapping(self, node, deep=False):
+        if not isinstance(node, yaml.MappingNode):  # e.g. ``!!set`` on a scalar
+            raise yaml.constructor.ConstructorError(
+                None, None, f"expected a mapping for {node.tag.rsplit(':', 1)[-1]}, found a {node.id}", node.start_mark)
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
             if key_node.tag == _MERGE_TAG:

@@ -97,8 +97,3 @@ class ReportBase:
         table = pd.DataFrame({self.t("col_item"): list(record),
                               self.t("col_value"): [str(v) for v in record.values()]})
         return Section(self.t("provenance_heading"), tables=[table])
-
-
-def pct(value: float, digits: int = 1) -> str:
-    """A share as a percentage string (``0.0523`` -> ``"5.2%"``); ``–`` when missing."""
-    return "–" if value is None or pd.isna(value) else f"{100 * value:.{digits}f}%"

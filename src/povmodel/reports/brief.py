@@ -18,6 +18,7 @@ from povmodel.errors import PovmodelError
 from povmodel.reports import brief_figures
 from povmodel.reports.base import ReportBase
 from povmodel.reports.labels import register
+from povmodel.reports.report_numbers import number, percent
 from povmodel.reports.sections import Section
 
 #: Quality rules of the cube's estimates, the same as for the risk and shock tables
@@ -267,12 +268,10 @@ class ProvinceBrief(ReportBase):
 
     # -- formatting -------------------------------------------------------------------------------
     def _num(self, value: float, digits: int = 1) -> str:
-        text = f"{value:,.{digits}f}"
-        return text.translate(str.maketrans(",.", ".,")) if self.language == "vi" else text
+        return number(value, self.language, digits)
 
     def _pct(self, share: float | None, digits: int = 1) -> str:
-        """A share as a percentage in the report language's number format; ``–`` if missing."""
-        return "–" if share is None or pd.isna(share) else f"{self._num(100 * share, digits)}%"
+        return percent(share, self.language, digits)
 
     def _pp(self, share: float, digits: int = 2) -> str:
         """A difference of shares in percentage points, signed."""
