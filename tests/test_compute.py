@@ -159,6 +159,9 @@ def two_workers():
 
 def test_dask_two_workers_identical_to_local(census, sample, scenario, two_workers, local_results):
     assert len(two_workers.scheduler_info()["workers"]) == 2
+    # glibc's dynamic mmap threshold, not dask's trim setting (1.75x slower shocks, bench_scale)
+    envs = two_workers.run(lambda: __import__("os").environ.get("MALLOC_TRIM_THRESHOLD_"))
+    assert set(envs.values()) == {None}
     local = local_results
     dask = _run_all(census, sample, scenario, client=two_workers)
     for k in local:

@@ -34,6 +34,7 @@ __all__ = ["ComputeSettings", "compute_client", "map_partitions", "peak_memory_m
 
 #: LocalCluster workers when ``workers`` is not given.
 DEFAULT_WORKERS = 2
+_TRIM_KEY = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
 
 
 def settings_from(value: ComputeSettings | dict | str | None) -> ComputeSettings:
@@ -96,9 +97,17 @@ def compute_client(settings: ComputeSettings | dict | str | None = None) -> Iter
         finally:
             client.close()
         return
-    cluster = LocalCluster(n_workers=s.workers or DEFAULT_WORKERS, threads_per_worker=s.threads_per_worker,
-                           processes=True, memory_limit=s.memory_limit or "auto", dashboard_address=":0",
-                           silence_logs=40)
+    import dask
+
+    # dask spawns workers with MALLOC_TRIM_THRESHOLD_=65536, which also freezes glibc's mmap
+    # threshold at 128 kB: every array the vectorised code allocates is then a fresh mmap and
+    # page-faulted in, which made the 50-draw shock scenario 1.75x slower than in-process
+    # (measured, benchmarks/bench_scale.py). Our tasks free their arrays as they go, so glibc's
+    # default (dynamic) thresholds are used instead.
+    with dask.config.set({_TRIM_KEY: None}):
+        cluster = LocalCluster(n_workers=s.workers or DEFAULT_WORKERS, threads_per_worker=s.threads_per_worker,
+                               processes=True, memory_limit=s.memory_limit or "auto", dashboard_address=":0",
+                               silence_logs=40)
     client = Client(cluster)
     try:
         yield client
