@@ -8,8 +8,9 @@ import xarray as xr
 from conftest import ROOT, run_cli
 
 from povmodel import measure, pipeline
-from povmodel.cube import check_cube, from_tidy, open_cube, save_cube
+from povmodel.cube import ZARR_MIN_BYTES, check_cube, cube_suffix, from_tidy, open_cube, save_cube
 from povmodel.errors import DataValidationError
+from povmodel.io import sha256_path
 
 ATTRS = {"config_hash": "x" * 64, "povmodel_version": "0", "seed": 1, "raw_data_sha256": "y" * 64, "run_id": "t",
          "synthetic": True}
@@ -39,6 +40,55 @@ def test_round_trip(cube, tmp_path):
     back = open_cube(path)
     xr.testing.assert_identical(back, ds)
     assert back.attrs["synthetic"] == "true"
+
+
+def test_zarr_round_trip_replaces_atomically_and_reads_lazily(cube, tmp_path):
+    ds, _ = cube
+    path = save_cube(ds, tmp_path / "c.zarr")
+    assert path.is_dir() and (path / ".zmetadata").is_file()
+    xr.testing.assert_identical(open_cube(path), ds)
+    lazy = open_cube(path, lazy=True)
+    assert lazy["poor_rate"].chunks is not None  # still on disk, read chunk by chunk
+    xr.testing.assert_identical(lazy.load(), ds)
+    before = sha256_path(path)
+    changed = ds.copy()
+    changed["fgt1"] = changed["fgt1"] / 2
+    changed["fgt1"].attrs = ds["fgt1"].attrs
+    save_cube(changed, path)  # over the old store
+    assert sha256_path(path) != before
+    xr.testing.assert_identical(open_cube(path), changed)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.zarr"]  # no temporary or old store left
+    bad = changed.copy()
+    bad["fgt1"] = bad["fgt1"] + 5
+    bad["fgt1"].attrs = ds["fgt1"].attrs
+    with pytest.raises(DataValidationError, match="outside"):
+        save_cube(bad, path)
+    xr.testing.assert_identical(open_cube(path), changed)  # a refused cube leaves the store as it was
+
+
+def test_large_cubes_go_to_zarr(cube, tmp_path):
+    ds, _ = cube
+    assert cube_suffix(ds) == ".nc" and ds.nbytes < ZARR_MIN_BYTES
+    assert cube_suffix(ds, zarr_min_bytes=ds.nbytes) == ".zarr"
+    big = xr.concat([ds.assign_coords(scenario=[f"s{i}"]) for i in range(3)], dim="scenario")
+    path = save_cube(big, tmp_path / "big.zarr")
+    chunks = open_cube(path, lazy=True)["poor_rate"].chunks
+    assert chunks[0] == (1, 1, 1)  # one scenario per chunk
+    with pytest.raises(DataValidationError, match=r"\.nc or \.zarr"):
+        save_cube(ds, tmp_path / "c.h5")
+
+
+def test_bad_zarr_stores_are_clear_errors(cube, tmp_path):
+    ds, _ = cube
+    with pytest.raises(DataValidationError, match="not found"):
+        open_cube(tmp_path / "missing.zarr")
+    (tmp_path / "empty.zarr").mkdir()
+    with pytest.raises(DataValidationError, match="not a readable zarr cube"):
+        open_cube(tmp_path / "empty.zarr")
+    path = save_cube(ds, tmp_path / "c.zarr")
+    (path / ".zmetadata").write_text("{not json")
+    with pytest.raises(DataValidationError, match="not a readable zarr cube"):
+        open_cube(path)
 
 
 def test_accessor(cube):

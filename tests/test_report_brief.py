@@ -10,6 +10,7 @@ import pytest
 from conftest import ROOT
 
 from povmodel import admin
+from povmodel.cube import save_cube
 from povmodel.errors import PovmodelError
 from povmodel.reports.brief import CUBE_VARIABLES, ProvinceBrief, read_cube_cells
 
@@ -92,10 +93,12 @@ def test_risk_and_scenario_figures_match_the_tables(briefs, report_run):
     assert row["Poor rate change (pp)"].startswith(f"{'+' if change > 0 else '−'}{abs(100 * change):.2f} pp")
 
 
-def test_the_fast_cube_reader_matches_xarray(report_run):
+@pytest.mark.parametrize("fmt", ["netcdf", "zarr"])
+def test_the_fast_cube_reader_matches_xarray(report_run, tmp_path, fmt):
     _, outputs = report_run
-    cells, standards = read_cube_cells(outputs.record["cube"])
     cube = outputs.cube
+    path = outputs.record["cube"] if fmt == "netcdf" else save_cube(cube, tmp_path / "cube.zarr")
+    cells, standards = read_cube_cells(path)
     assert standards.tolist() == cube["standard"].values.tolist()
     for name in CUBE_VARIABLES:
         expected = cube[name].transpose("scenario", "area", "year").values.ravel()

@@ -19,7 +19,7 @@ import xarray as xr
 
 from povmodel import admin
 from povmodel.errors import DataValidationError, Problem
-from povmodel.io import atomic_path
+from povmodel.io import atomic_directory, atomic_path
 
 REQUIRED_ATTRS = ("config_hash", "povmodel_version", "seed", "raw_data_sha256", "run_id")
 STATISTICS = ("", "_se", "_ci_low", "_ci_high", "_n")
@@ -166,23 +166,84 @@ def check_cube(ds: xr.Dataset, *, source: str | None = None) -> xr.Dataset:
     return ds
 
 
+#: Cubes at least this large in memory are stored as Zarr rather than NetCDF (:func:`cube_suffix`).
+ZARR_MIN_BYTES = 256 * 2**20
+#: File suffix -> storage format of a cube.
+CUBE_FORMATS = {".nc": "netcdf", ".zarr": "zarr"}
+#: Chunks of a Zarr cube are about this many values (8 MB of float64).
+_ZARR_CHUNK_VALUES = 1_000_000
+
+
+def cube_suffix(ds: xr.Dataset, *, zarr_min_bytes: int | None = None) -> str:
+    """``".zarr"`` for a cube of at least ``zarr_min_bytes`` (default :data:`ZARR_MIN_BYTES`) in
+    memory, else ``".nc"``.
+
+    A province cube is well under a megabyte and stays one NetCDF file; a cube with many
+    scenarios, years or small areas (districts, communes) goes to a chunked, compressed Zarr
+    store, which readers open lazily and read a slice (one scenario, some areas) at a time.
+    """
+    threshold = ZARR_MIN_BYTES if zarr_min_bytes is None else zarr_min_bytes
+    return ".zarr" if ds.nbytes >= threshold else ".nc"
+
+
+def _cube_format(path: str | Path) -> str:
+    fmt = CUBE_FORMATS.get(Path(path).suffix.lower())
+    if fmt is None:
+        raise DataValidationError(Problem(f"a results cube is a {' or '.join(CUBE_FORMATS)} path, not "
+                                          f"{Path(path).suffix or 'no suffix'}", file=str(path)))
+    return fmt
+
+
+def _zarr_encoding(ds: xr.Dataset) -> dict:
+    """Chunks of one scenario by a block of areas by every year, about 8 MB each."""
+    encoding = {}
+    for name, var in ds.data_vars.items():
+        chunks = []
+        for dim, size in var.sizes.items():
+            if dim == "scenario":
+                chunks.append(1)
+            elif dim == "area":
+                per_area = int(np.prod([n for d, n in var.sizes.items() if d not in ("scenario", "area")]))
+                chunks.append(max(1, min(size, _ZARR_CHUNK_VALUES // max(per_area, 1))))
+            else:
+                chunks.append(size)
+        encoding[name] = {"chunks": tuple(chunks)}
+    return encoding
+
+
 def save_cube(ds: xr.Dataset, path: str | Path) -> Path:
-    """Check and write a cube to NetCDF (h5netcdf engine), atomically."""
+    """Check and write a cube atomically: NetCDF (h5netcdf engine) for a ``.nc`` path, a Zarr
+    store (format 2, consolidated metadata, chunked by :func:`_zarr_encoding`) for ``.zarr``.
+
+    Zarr format 2 because format 3 has no specified data type yet for the cube's fixed-length
+    text coordinates (zarr-python warns that other readers may not read them)."""
     check_cube(ds, source=str(path))
-    with atomic_path(path) as tmp:
-        ds.to_netcdf(tmp, engine="h5netcdf")
+    if _cube_format(path) == "netcdf":
+        with atomic_path(path) as tmp:
+            ds.to_netcdf(tmp, engine="h5netcdf")
+    else:
+        with atomic_directory(path) as tmp:
+            ds.to_zarr(tmp, mode="w", zarr_format=2, consolidated=True, encoding=_zarr_encoding(ds))
     return Path(path)
 
 
-def open_cube(path: str | Path) -> xr.Dataset:
-    """Open and check a cube written by :func:`save_cube` (loaded into memory)."""
+def open_cube(path: str | Path, *, lazy: bool = False) -> xr.Dataset:
+    """Open and check a cube written by :func:`save_cube` (NetCDF or Zarr, by suffix).
+
+    The cube is loaded into memory unless ``lazy`` (a Zarr cube then stays on disk, read chunk
+    by chunk as it is used; the range checks of :func:`check_cube` read it once)."""
+    fmt = _cube_format(path)
+    if not Path(path).exists():
+        raise DataValidationError(Problem("results cube not found", file=str(path)))
     try:
-        with xr.open_dataset(path, engine="h5netcdf") as ds:
-            loaded = ds.load()
-    except FileNotFoundError:
-        raise DataValidationError(Problem("results cube not found", file=str(path))) from None
-    except (OSError, ValueError) as exc:
-        raise DataValidationError(Problem(f"not a readable NetCDF cube: {exc}", file=str(path))) from None
+        if fmt == "netcdf":
+            with xr.open_dataset(path, engine="h5netcdf") as ds:
+                loaded = ds.load()
+        else:
+            opened = xr.open_zarr(path, consolidated=True)
+            loaded = opened if lazy else opened.load()
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DataValidationError(Problem(f"not a readable {fmt} cube: {exc}", file=str(path))) from None
     return check_cube(loaded, source=str(path))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -257,7 +258,8 @@ def load_households(config) -> tuple[pd.DataFrame, pd.DataFrame | None, dict]:
 
 
 def run(config, *, progress: Callable[[str], None] | None = None, force: bool = True) -> Path:
-    """Build the results cube of a config (``data/processed/cubes/<results_id>.nc``) and the
+    """Build the results cube of a config (``data/processed/cubes/<results_id>.nc``, or ``.zarr``
+    when large: :func:`povmodel.cube.cube_suffix`) and the
     tables the reports read beside it (``data/processed/runs/<results_id>/``,
     :mod:`povmodel.run_outputs`); configs differing only in presentation share them.
 
@@ -267,14 +269,14 @@ def run(config, *, progress: Callable[[str], None] | None = None, force: bool = 
     import time
 
     from povmodel import measure, run_outputs
-    from povmodel.cube import from_tidy, save_cube
+    from povmodel.cube import CUBE_FORMATS, cube_suffix, from_tidy, save_cube
     from povmodel.provenance import provenance_record
 
     say = progress or (lambda _line: None)
     ensure_data(seed=config.seed, progress=say)
     digest = run_inputs_digest(config)
-    cube_path = processed_dir() / "cubes" / f"{config.results_id}.nc"
     if not force and run_outputs.is_fresh(config.results_id, digest):
+        cube_path = Path(run_outputs.RunOutputs.open(config.results_id).record["cube"])
         say(f"results {config.results_id} are up to date: {cube_path}")
         return cube_path
     households, persons, source = load_households(config)
@@ -296,6 +298,13 @@ def run(config, *, progress: Callable[[str], None] | None = None, force: bool = 
     cube = from_tidy(results.to_frame(), scenario=scenario, attrs={k: v for k, v in attrs.items() if v is not None})
     cube, simulations = _add_simulations(cube, config, households_all, say)
     cube, forecasts = _add_forecasts(cube, config, households_all, simulations, bool(source["synthetic"]), say)
+    cube_path = processed_dir() / "cubes" / f"{config.results_id}{cube_suffix(cube)}"
+    for suffix in CUBE_FORMATS.keys() - {cube_path.suffix}:  # a copy in the other format is stale
+        stale = cube_path.with_suffix(suffix)
+        if stale.is_dir():
+            shutil.rmtree(stale)
+        else:
+            stale.unlink(missing_ok=True)
     path = save_cube(cube, cube_path)
     say(f"wrote {path}: {len(cube.area)} areas x {len(cube.year)} years, measures {', '.join(RUN_MEASURES + MPI_RUN_MEASURES)}")
     tables = _planning_tables(config, households_all, simulations, forecasts, say)

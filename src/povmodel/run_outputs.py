@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from povmodel.errors import PovmodelError
-from povmodel.io import atomic_path, read_json, sha256_file, write_json
+from povmodel.io import atomic_path, read_json, sha256_file, sha256_path, write_json
 from povmodel.paths import processed_dir
 
 RUN_RECORD = "run.json"
@@ -231,7 +231,7 @@ def write_outputs(run_id: str, tables: Mapping[str, pd.DataFrame], *, cube_path:
         written[name] = {"rows": len(table), "sha256": sha256_file(path)}
     write_json(folder / RUN_RECORD, {
         **provenance, "inputs_sha256": inputs_sha256, "written": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "cube": str(cube_path), "cube_sha256": sha256_file(cube_path), "tables": written,
+        "cube": str(cube_path), "cube_sha256": sha256_path(cube_path), "tables": written,
     })
     return folder
 
@@ -243,9 +243,9 @@ def is_fresh(run_id: str, inputs_sha256: str) -> bool:
         return False
     record = read_json(record_path)
     cube = Path(record.get("cube", ""))
-    if record.get("inputs_sha256") != inputs_sha256 or not cube.is_file():
+    if record.get("inputs_sha256") != inputs_sha256 or not cube.exists():
         return False
-    if sha256_file(cube) != record.get("cube_sha256"):
+    if sha256_path(cube) != record.get("cube_sha256"):
         return False
     folder = run_dir(run_id)
     return all((folder / f"{n}.parquet").is_file() and sha256_file(folder / f"{n}.parquet") == t["sha256"]

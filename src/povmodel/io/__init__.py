@@ -26,10 +26,12 @@ from povmodel.io.boundaries import BOUNDARY_CODE_COLUMNS, BOUNDARY_FORMATS, chec
 from povmodel.io.column_maps import COLUMN_MAP_KEYS, EXTRA_TYPES, ColumnMap, read_column_map
 from povmodel.io.detect import DELIMITERS
 from povmodel.io.files import (
+    atomic_directory,
     atomic_path,
     raw_checksums,
     read_json,
     sha256_file,
+    sha256_path,
     verify_raw_data,
     write_json,
     write_parquet,
@@ -51,6 +53,7 @@ __all__ = [
     "VLSS1998_FOLDER",
     "VLSS1998_MAPS",
     "ColumnMap",
+    "atomic_directory",
     "atomic_path",
     "check_boundaries",
     "raw_checksums",
@@ -61,6 +64,7 @@ __all__ = [
     "read_table",
     "read_vlss1998",
     "sha256_file",
+    "sha256_path",
     "verify_raw_data",
     "write_json",
     "read_json",

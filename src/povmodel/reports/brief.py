@@ -8,7 +8,9 @@ report run stay cheap.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -208,30 +210,45 @@ def read_cube_cells(path, variables=CUBE_VARIABLES) -> tuple[pd.DataFrame, pd.Se
     """The cube's ``variables`` (those present) as one frame indexed by scenario, area and year,
     and the poverty standard of each year.
 
-    Reads the NetCDF file with h5netcdf alone: opening it with xarray decodes all of its
-    variables and imports dask, about a second of a brief's budget; the values are the same as
-    in :attr:`RunOutputs.cube <povmodel.run_outputs.RunOutputs.cube>` (a test checks it).
+    Reads the NetCDF file with h5netcdf alone (or a Zarr cube with zarr alone): opening it with
+    xarray decodes all of its variables and imports dask, about a second of a brief's budget;
+    the values are the same as in :attr:`RunOutputs.cube <povmodel.run_outputs.RunOutputs.cube>`
+    (a test checks it for both formats).
     """
-    import h5netcdf
+    with _stored_cube(path) as (names, dims, values):
+        scenarios, areas = _text(values("scenario")), _text(values("area"))
+        years = [int(y) for y in values("year")]
+        standards = pd.Series(_text(values("standard")), index=pd.Index(years, name="year"), name="standard")
+        data = {}
+        for name in variables:
+            if name not in names:
+                continue
+            if dims(name) != CUBE_DIMS:
+                raise PovmodelError(f"cube variable {name!r} has dimensions {dims(name)}, expected {CUBE_DIMS}: {path}")
+            data[name] = np.asarray(values(name), dtype=float).ravel()
+    index = pd.MultiIndex.from_product([scenarios, areas, years], names=list(CUBE_DIMS))
+    return pd.DataFrame(data, index=index), standards
 
-    def text(values) -> list[str]:
-        return [v.decode() if isinstance(v, bytes) else str(v) for v in values]
+
+def _text(values) -> list[str]:
+    return [v.decode() if isinstance(v, bytes) else str(v) for v in values]
+
+
+@contextmanager
+def _stored_cube(path):
+    """``(names, dims(name), values(name))`` of the arrays stored in a NetCDF or Zarr cube."""
+    if Path(path).is_dir():  # Zarr format 2: each array's dimension names are in its attributes
+        import zarr
+
+        group = zarr.open_group(str(path), mode="r")
+        yield (set(group.array_keys()), lambda name: tuple(group[name].attrs["_ARRAY_DIMENSIONS"]),
+               lambda name: group[name][...])
+        return
+    import h5netcdf
 
     with h5netcdf.File(path, "r") as nc:
         stored = nc.variables
-        scenarios, areas = text(stored["scenario"][...]), text(stored["area"][...])
-        years = [int(y) for y in stored["year"][...]]
-        standards = pd.Series(text(stored["standard"][...]), index=pd.Index(years, name="year"), name="standard")
-        data = {}
-        for name in variables:
-            if name not in stored:
-                continue
-            if tuple(stored[name].dimensions) != CUBE_DIMS:
-                raise PovmodelError(f"cube variable {name!r} has dimensions {stored[name].dimensions}, "
-                                    f"expected {CUBE_DIMS}: {path}")
-            data[name] = np.asarray(stored[name][...], dtype=float).ravel()
-    index = pd.MultiIndex.from_product([scenarios, areas, years], names=list(CUBE_DIMS))
-    return pd.DataFrame(data, index=index), standards
+        yield set(stored), lambda name: tuple(stored[name].dimensions), lambda name: stored[name][...]
 
 
 @dataclass
