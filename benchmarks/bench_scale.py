@@ -150,6 +150,24 @@ def main() -> None:
             notes.append(f"cluster start {r['start']:.1f} s (not timed)")
         print(f"| {n:,} ({label}) | {mode} | {stage} | {r['seconds']:.1f} | {r['peak_mb']:,.0f} | "
               f"{n / r['seconds'] / 1e6:.2f} M | {r['child_cpu']:.0f} | {'; '.join(notes)} |")
+    print()
+    by = {(label, mode, stage.split(" ")[0]): r for label, _, mode, stage, r in rows}
+    for label, n, mode, stage, r in rows:
+        key = stage.split(" ")[0]
+        if mode == "dask" and (label, "local", key) in by:
+            local = by[(label, "local", key)]
+            print(f"{label} {key}: dask (2 workers) {r['seconds']:.1f} s vs single-process run (peer) "
+                  f"{local['seconds']:.1f} s, ratio {r['seconds'] / local['seconds']:.2f}")
+    for label, n, mode, stage, r in rows:
+        if label != "27 M":
+            continue
+        if stage.startswith("measure"):
+            ok = r["seconds"] < 60 and r["peak_mb"] < 12 * 1024
+            print(f"target 27 M measured by province < 60 s and < 12 GB ({mode}): {r['seconds']:.1f} s, "
+                  f"{r['peak_mb'] / 1024:.2f} GB: {'met' if ok else 'MISSED'}")
+        elif stage.startswith("shock"):
+            print(f"target 27 M one shock scenario, {args.draws} draws < 300 s ({mode}): {r['seconds']:.1f} s, "
+                  f"{r['peak_mb'] / 1024:.2f} GB: {'met' if r['seconds'] < 300 else 'MISSED'}")
     first = work / "1M"
     if first.exists():
         provs = subsets(1_000_000, sizes)
