@@ -22,6 +22,10 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
+from records import comparison, target
+
 ROOT = Path(__file__).resolve().parent.parent
 YEAR = 2018  # the COVID scenario's baseline round
 SCENARIO = ROOT / "configs" / "scenarios" / "covid_2020_wave1.yaml"
@@ -158,6 +162,8 @@ def main() -> None:
             local = by[(label, "local", key)]
             print(f"{label} {key}: dask (2 workers) {r['seconds']:.1f} s vs single-process run (peer) "
                   f"{local['seconds']:.1f} s, ratio {r['seconds'] / local['seconds']:.2f}")
+            comparison(f"census {stage}, {n:,} households", r["seconds"], "single-process run (local)",
+                       local["seconds"], ours_label="povmodel on dask, 2 workers")
     for label, n, mode, stage, r in rows:
         if label != "27 M":
             continue
@@ -165,18 +171,47 @@ def main() -> None:
             ok = r["seconds"] < 60 and r["peak_mb"] < 12 * 1024
             print(f"target 27 M measured by province < 60 s and < 12 GB ({mode}): {r['seconds']:.1f} s, "
                   f"{r['peak_mb'] / 1024:.2f} GB: {'met' if ok else 'MISSED'}")
+            target(f"full census ({n:,} households) classified and measured by province with SEs, {mode}",
+                   f"{r['seconds']:.1f} s, {r['peak_mb'] / 1024:.2f} GB", "< 60 s and < 12 GB", ok)
         elif stage.startswith("shock"):
             print(f"target 27 M one shock scenario, {args.draws} draws < 300 s ({mode}): {r['seconds']:.1f} s, "
                   f"{r['peak_mb'] / 1024:.2f} GB: {'met' if r['seconds'] < 300 else 'MISSED'}")
+            target(f"one shock scenario on the full census, {args.draws} draws, {mode}",
+                   f"{r['seconds']:.1f} s, {r['peak_mb'] / 1024:.2f} GB", "< 300 s", r["seconds"] < 300)
+    growth(rows)
     first = work / "1M"
     if first.exists():
         provs = subsets(1_000_000, sizes)
         print("\n| 1 M households, local | draws | time (s) | pass 1 (s) | draws (s) | per draw (ms) | peak RSS (MB) |")
         print("|---|---:|---:|---:|---:|---:|---:|")
+        by_draws = {}
         for d in (10, 50, 100):
             s = run("shock", "local", first, provs, draws=d)
+            by_draws[d] = s["seconds"]
             print(f"| shock | {d} | {s['seconds']:.1f} | {s['pass1']:.1f} | {s['pass2']:.1f} | "
                   f"{s['pass2'] / d * 1e3:.0f} | {s['peak_mb']:,.0f} |", flush=True)
+        per_draw, fixed = np.polyfit(list(by_draws), list(by_draws.values()), 1)
+        print(f"cost against draws (least squares over 10, 50, 100 draws): {fixed:.1f} s fixed + "
+              f"{per_draw * 1e3:.0f} ms per draw at 1 M households")
+
+
+def growth(rows) -> None:
+    """How each stage's time grows with households: the exponent b of time ~ households^b
+    (least squares on the log scale over the sizes run; b = 1 is linear)."""
+    series: dict[tuple[str, str], list[tuple[int, float]]] = {}
+    for _, n, mode, stage, r in rows:
+        series.setdefault((stage, mode), []).append((n, r["seconds"]))
+    lines = []
+    for (stage, mode), points in series.items():
+        if len(points) >= 2:
+            n, t = np.log([p[0] for p in points]), np.log([p[1] for p in points])
+            lines.append(f"| {stage} | {mode} | {np.polyfit(n, t, 1)[0]:.2f} | "
+                         f"{points[-1][1] / points[-1][0] * 1e6:.2f} |")
+    if lines:
+        print("\nhow cost grows with households (time ~ households^b, fitted over the sizes above):")
+        print("| stage | mode | b | s per million households at the largest size |")
+        print("|---|---|---:|---:|")
+        print("\n".join(lines))
 
 
 if __name__ == "__main__":

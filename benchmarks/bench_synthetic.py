@@ -16,6 +16,8 @@ import time
 from pathlib import Path
 from tempfile import TemporaryDirectory
 
+from records import comparison
+
 ROOT = Path(__file__).resolve().parent.parent
 
 CENSUS_CHILD = """
@@ -68,6 +70,8 @@ def main() -> None:
         per_million = r["seconds"] / r["households"] * 1e6
         print(f"| {code} | {r['households']:,} | {r['seconds']:.1f} | {per_million:.1f} | {r['peak_mb']:.0f} | "
               f"{r['io_floor_seconds']:.1f} | {r['seconds'] / r['io_floor_seconds']:.1f} |")
+        comparison(f"census generation, province {code}, {r['households']:,} households", r["seconds"],
+                   "I/O floor: pyarrow writing the same table", r["io_floor_seconds"])
 
 
 if __name__ == "__main__":
