@@ -33,7 +33,7 @@ test-slow: env
 	$(BIN)/python -m pytest -q -m slow
 
 lint: env
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/lint-imports
 
 ## data: (re)build data/processed from data/raw

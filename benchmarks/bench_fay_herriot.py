@@ -18,9 +18,9 @@ import time
 import warnings
 
 import numpy as np
+from records import comparison, target
 
 from povmodel.spatial.fay_herriot import FayHerriot
-from records import comparison, target
 
 SIZES = (63, 1_000, 10_000)
 PEER_MAX_AREAS = 1_000

@@ -21,6 +21,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
+from records import comparison, target
 
 from povmodel import measure, pipeline
 from povmodel.measure.design import SurveyDesign, ratio_by_domain
@@ -28,7 +29,6 @@ from povmodel.measure.estimate import domain_codes
 from povmodel.paths import processed_dir
 from povmodel.synthetic import build_world
 from povmodel.synthetic.census import census_chunk
-from records import comparison, target
 
 TARGET_HOUSEHOLDS = 10_000_000
 PEER_HOUSEHOLDS = 1_000_000

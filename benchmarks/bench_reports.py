@@ -26,11 +26,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 os.environ.setdefault("POVMODEL_ROOT", str(ROOT))
 
+from records import comparison, target  # noqa: E402
+
 from povmodel import admin, pipeline  # noqa: E402
 from povmodel.config import load_config  # noqa: E402
 from povmodel.reports.catalogue import plan_jobs  # noqa: E402
 from povmodel.reports.runner import run_reports  # noqa: E402
-from records import comparison, target  # noqa: E402
 
 BIN = Path(sys.executable).parent
 

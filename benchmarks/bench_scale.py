@@ -23,7 +23,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from records import comparison, target
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -89,11 +88,11 @@ def run(stage: str, mode: str, path: Path, provinces, **kw) -> dict:
     return r
 
 
-def subsets(target: int, sizes) -> list[str]:
-    """Provinces (largest first among those that fit) adding up to about ``target`` households."""
+def subsets(households: int, sizes) -> list[str]:
+    """Provinces (largest first among those that fit) adding up to about ``households`` households."""
     chosen, total = [], 0
     for code, n in sorted(sizes.items(), key=lambda kv: -kv[1]):
-        if total + n <= target * 1.02:
+        if total + n <= households * 1.02:
             chosen.append(code)
             total += n
     return sorted(chosen)
@@ -121,13 +120,13 @@ def main() -> None:
     work = Path(args.workdir)
     shutil.rmtree(work, ignore_errors=True)
     rows = []
-    for label, target in (("1 M", 1_000_000), ("5 M", 5_000_000), ("27 M", total)):
-        if target > args.max_households:
+    for label, wanted in (("1 M", 1_000_000), ("5 M", 5_000_000), ("27 M", total)):
+        if wanted > args.max_households:
             break
-        provs = sorted(sizes) if target == total else subsets(target, sizes)
+        provs = sorted(sizes) if wanted == total else subsets(wanted, sizes)
         n = sum(sizes[c] for c in provs)
         path = work / label.replace(" ", "")
-        modes = ["dask"] if (target == total and args.skip_local_27m) else ["dask", "local"]
+        modes = ["dask"] if (wanted == total and args.skip_local_27m) else ["dask", "local"]
         for mode in modes:  # dask first: it writes the census the other stages read
             target_path = path if mode == "dask" else work / (label.replace(" ", "") + "-local")
             g = run("generate", mode, target_path, provs)

