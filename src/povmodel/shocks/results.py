@@ -46,6 +46,10 @@ def fixed_totals(prep: Prepared) -> dict[str, np.ndarray]:
     return dict(zip(rows, stacked, strict=True))
 
 
+#: Elements gathered at a time by a grouper (8 MB of float64).
+_GATHER_ELEMENTS = 1 << 20
+
+
 def _grouper(codes: np.ndarray, size: int):
     """Sum the last axis (cells) into ``size`` groups, in one fixed order whatever the shape
     of the array (so that the same cells always give bit-identical group totals)."""
@@ -55,9 +59,14 @@ def _grouper(codes: np.ndarray, size: int):
     starts = np.searchsorted(sorted_codes, present)
 
     def to_groups(values: np.ndarray) -> np.ndarray:
-        out = np.zeros((*values.shape[:-1], size))
-        out[..., present] = np.add.reduceat(values[..., order], starts, axis=-1)
-        return out
+        rows = values.reshape(-1, values.shape[-1])
+        out = np.zeros((len(rows), size))
+        # in blocks of rows, so that the gathered copy stays small (and in cache) instead of
+        # copying the whole (draws, metrics, cells) array at once: 1.6 s -> 0.35 s at 200 draws
+        step = max(1, _GATHER_ELEMENTS // max(1, rows.shape[1]))
+        for i in range(0, len(rows), step):
+            out[i:i + step, present] = np.add.reduceat(rows[i:i + step, order], starts, axis=-1)
+        return out.reshape(*values.shape[:-1], size)
 
     return to_groups
 
