@@ -169,6 +169,36 @@ def test_dask_two_workers_identical_to_local(census, sample, scenario, two_worke
         assert _bytes(local[k]) == _bytes(dask[k]), k
 
 
+def test_existing_cluster_by_scheduler_address(census, sample, scenario, local_results):
+    """`scheduler_address` sends the work to a cluster the run did not start (here one
+    started beside the test, as an operator would), with the same results as in-process."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=":0",
+                      silence_logs=40) as cluster:
+        compute = {"mode": "dask", "scheduler_address": cluster.scheduler_address}
+        with compute_client(compute) as client:
+            assert len(client.scheduler_info()["workers"]) == 2
+            got = census_scale.measure(census, by=BY, measures=MEASURES, client=client).table
+            shock = census_scale.simulate(census, scenario, draws=3, seed=7, client=client).table
+        assert len(cluster.scheduler.workers) == 2  # the cluster outlives the run's client
+    assert _bytes(got) == _bytes(local_results["measure"])
+    assert _bytes(shock) == _bytes(local_results["shock"])
+
+
+@pytest.mark.slow
+def test_unreachable_scheduler_is_a_config_error():
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(ConfigError, match="cannot reach the dask scheduler") as err:
+        with compute_client({"mode": "dask", "scheduler_address": f"tcp://127.0.0.1:{port}"}):
+            pass
+    assert err.value.problems[0].location == "compute.scheduler_address"
+
+
 @pytest.mark.slow
 def test_one_and_two_workers_identical(census, sample, scenario, two_workers, local_results):
     two = _run_all(census, sample, scenario, client=two_workers)
