@@ -104,6 +104,10 @@ def test_fgt_hand_computed():
     assert r.estimate("fgt0") == pytest.approx(0.5)
     assert r.estimate("fgt1") == pytest.approx(0.7 / 4)
     assert r.estimate("fgt2") == pytest.approx(0.29 / 4)
+    incomes = [750_000, 1_200_000, 1_500_001, 3_000_000]
+    np.testing.assert_allclose(measure.fgt_terms(incomes, 1_500_000, 0), [1, 1, 0, 0])
+    np.testing.assert_allclose(measure.fgt_terms(incomes, 1_500_000, 1), [0.5, 0.2, 0, 0])
+    np.testing.assert_allclose(measure.fgt_terms(incomes, 1_500_000, 2), [0.25, 0.04, 0, 0])
     # per person: sizes 4, 1, 1, 2 -> P0 = 5/8
     t2 = small_table([750_000, 1_200_000, 1_500_001, 3_000_000], size=[4, 1, 1, 2])
     assert measure.estimate(t2, measures=["fgt0"], unit="person", min_n=1).estimate("fgt0") == pytest.approx(5 / 8)
