@@ -23,14 +23,14 @@ def _write(record: dict) -> None:
 
 
 def comparison(what: str, ours: float, peer: str, peer_value: float, *, ours_label: str = "povmodel",
-               unit: str = "s", note: str = "") -> None:
+               unit: str = "s") -> None:
     """One figure of povmodel (``ours``) and of its named ``peer`` measured in the same run.
 
     Both are costs in ``unit`` (lower is better); the results table gives their ratio
     ``ours / peer_value`` (below 1: povmodel is faster).
     """
     _write({"kind": "comparison", "what": what, "ours_label": ours_label, "ours": float(ours), "peer": peer,
-            "peer_value": float(peer_value), "unit": unit, "note": note})
+            "peer_value": float(peer_value), "unit": unit})
 
 
 def target(what: str, measured: str, goal: str, met: bool) -> None:

@@ -133,13 +133,15 @@ def weighted_deprivations(deps: pd.DataFrame, weights=None) -> np.ndarray:
     forms the (households x indicators) matrix of ``deps.to_numpy()`` (0.8 GB as floats at
     10 M households), and fresh memory is what costs most at that size.
     """
-    weights = np.ones(deps.shape[1]) if weights is None else np.asarray(weights, dtype=float)
+    if weights is None:
+        count = np.zeros(len(deps), dtype=np.int64)
+        for column in deps.columns:
+            count += deps[column].to_numpy(dtype=bool)
+        return count
     counts: dict[float, np.ndarray] = {}
-    for column, weight in zip(deps.columns, weights, strict=True):
+    for column, weight in zip(deps.columns, np.asarray(weights, dtype=float), strict=True):
         count = counts.setdefault(float(weight), np.zeros(len(deps), dtype=np.int16))
         count += deps[column].to_numpy(dtype=bool)
-    if set(counts) <= {1.0}:
-        return counts.get(1.0, np.zeros(len(deps), dtype=np.int16)).astype(np.int64)
     total = np.zeros(len(deps))
     for weight, count in counts.items():
         total += weight * count
